@@ -1,0 +1,33 @@
+//! Generates the C header from the `ffi` module with cbindgen. The build
+//! writes it to OUT_DIR; `include/zarr.h` (committed) is refreshed only when
+//! ZARR_UPDATE_HEADER=1 or when it is missing, and a test fails when the two
+//! differ, so the shipped header never drifts silently.
+
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("zarr.h");
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=ZARR_UPDATE_HEADER");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generates the header")
+        .write_to_file(&out);
+    println!("cargo:rustc-env=ZARR_GENERATED_HEADER={}", out.display());
+    let committed = crate_dir.join("include/zarr.h");
+    if std::env::var("ZARR_UPDATE_HEADER").as_deref() == Ok("1") || !committed.exists() {
+        std::fs::create_dir_all(committed.parent().unwrap()).unwrap();
+        std::fs::copy(&out, &committed).unwrap();
+    }
+    // SONAME with the major version, so libzarr.so.1 can sit beside a later .so.2.
+    let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if target_os == "linux" {
+        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzarr.so.{major}");
+    }
+}

@@ -1,0 +1,369 @@
+//! Arrays: reading and writing hyperslabs through the chunk grid.
+//!
+//! Reads decode the touched chunks in parallel and copy each selected element
+//! once into the caller's buffer (converting if asked). Writes convert and
+//! check the whole input first (so a value that does not fit changes nothing),
+//! then encode chunks in parallel; a partial chunk write is a read-modify-write
+//! under a per-chunk lock, so concurrent writers to one chunk lose nothing.
+
+pub mod convert;
+pub mod empty;
+pub mod pool;
+pub mod selection;
+
+use crate::error::{Error, Result};
+use crate::metadata::{node, ArrayMetadata, DataType};
+use crate::store::{join, Store};
+use rayon::prelude::*;
+pub use selection::Selection;
+use selection::{ChunkTask, DimPiece};
+use serde_json::{Map, Value};
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
+
+/// Striped locks serialising read-modify-write of one chunk key across all
+/// handles of the process.
+static CHUNK_LOCKS: LazyLock<Vec<Mutex<()>>> = LazyLock::new(|| (0..1024).map(|_| Mutex::new(())).collect());
+
+fn lock_chunk(store_id: &str, key: &str) -> MutexGuard<'static, ()> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    store_id.hash(&mut h);
+    key.hash(&mut h);
+    let i = (h.finish() % CHUNK_LOCKS.len() as u64) as usize;
+    CHUNK_LOCKS[i].lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An open array.
+#[derive(Debug)]
+pub struct Array {
+    store: Arc<dyn Store>,
+    path: String,
+    meta: RwLock<Arc<ArrayMetadata>>,
+    write_empty_chunks: AtomicBool,
+    read_only: bool,
+}
+
+impl Array {
+    pub(crate) fn from_parts(store: Arc<dyn Store>, path: String, meta: ArrayMetadata, read_only: bool) -> Self {
+        Array {
+            store,
+            path,
+            meta: RwLock::new(Arc::new(meta)),
+            write_empty_chunks: AtomicBool::new(false),
+            read_only,
+        }
+    }
+
+    /// Open the array at `path` of `store`.
+    pub fn open(store: Arc<dyn Store>, path: &str, read_only: bool) -> Result<Self> {
+        match node::read(store.as_ref(), path)? {
+            Some(node::NodeDoc::Array(meta)) => Ok(Self::from_parts(store, path.to_owned(), *meta, read_only)),
+            Some(node::NodeDoc::Group { .. }) => Err(Error::InvalidArgument(format!("\"{path}\" is a group, not an array"))),
+            None => Err(Error::NotFound(format!("array \"{path}\""))),
+        }
+    }
+
+    pub fn metadata(&self) -> Arc<ArrayMetadata> {
+        self.meta.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    pub fn shape(&self) -> Vec<u64> {
+        self.metadata().shape.clone()
+    }
+    pub fn chunk_shape(&self) -> Vec<u64> {
+        self.metadata().chunk_shape.clone()
+    }
+    pub fn dtype(&self) -> DataType {
+        self.metadata().dtype
+    }
+    pub fn write_empty_chunks(&self) -> bool {
+        self.write_empty_chunks.load(Ordering::Relaxed)
+    }
+    /// Runtime setting, not stored: store chunks that are all fill value too.
+    pub fn set_write_empty_chunks(&self, enable: bool) {
+        self.write_empty_chunks.store(enable, Ordering::Relaxed)
+    }
+
+    pub fn attributes(&self) -> Map<String, Value> {
+        self.metadata().attributes.clone()
+    }
+
+    /// Replace the attributes (rewrites the metadata document).
+    pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
+        self.check_writable()?;
+        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
+        let mut m = (**guard).clone();
+        m.attributes = attrs;
+        if m.format == crate::metadata::ZarrFormat::V2 {
+            // v2 keeps dimension names in the attributes (xarray convention).
+            m.dimension_names = m
+                .attributes
+                .get("_ARRAY_DIMENSIONS")
+                .and_then(Value::as_array)
+                .filter(|a| a.len() == m.shape.len())
+                .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+        }
+        node::write_array(self.store.as_ref(), &self.path, &m)?;
+        *guard = Arc::new(m);
+        Ok(())
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            Err(Error::ReadOnly(format!("array \"{}\" was opened read-only", self.path)))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn chunk_key(&self, meta: &ArrayMetadata, coords: &[u64]) -> String {
+        join(&self.path, &meta.key_encoding.key(coords))
+    }
+
+    /// Read a selection into `out` (C order, native endian, elements of `mem_type`).
+    /// On error the contents of `out` are unspecified.
+    pub fn read(&self, sel: &Selection, mem_type: DataType, out: &mut [u8]) -> Result<()> {
+        let meta = self.metadata();
+        let need = sel
+            .num_elements()
+            .and_then(|n| n.checked_mul(mem_type.size()))
+            .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
+        if out.len() < need {
+            return Err(Error::InvalidArgument(format!(
+                "buffer holds {} bytes, the selection needs {need}",
+                out.len()
+            )));
+        }
+        let out = &mut out[..need];
+        let tasks = sel.chunk_tasks(&meta.chunk_shape);
+        let shared = SharedOut::new(out);
+        let run = |t: &ChunkTask| -> Result<()> {
+            let key = self.chunk_key(&meta, &t.coords);
+            match self.store.get(&key)? {
+                None => scatter(
+                    Src::Fill(meta.fill_value.as_bytes()),
+                    meta.dtype,
+                    &meta.chunk_shape,
+                    &t.pieces,
+                    sel,
+                    mem_type,
+                    &shared,
+                ),
+                Some(stored) => {
+                    let chunk = meta.codecs.decode(stored, &meta.chunk_shape, &key)?;
+                    scatter(Src::Chunk(&chunk), meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, &shared)
+                }
+            }
+        };
+        if tasks.len() <= 1 {
+            tasks.iter().try_for_each(run)
+        } else {
+            pool::current().install(|| tasks.par_iter().try_for_each(run))
+        }
+    }
+
+    /// Write `input` (C order, native endian, elements of `mem_type`) to a selection.
+    pub fn write(&self, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
+        self.check_writable()?;
+        let meta = self.metadata();
+        let need = sel
+            .num_elements()
+            .and_then(|n| n.checked_mul(mem_type.size()))
+            .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
+        if input.len() < need {
+            return Err(Error::InvalidArgument(format!(
+                "buffer holds {} bytes, the selection needs {need}",
+                input.len()
+            )));
+        }
+        let input = &input[..need];
+        // All or nothing for conversion errors: check before touching the store.
+        convert::check_all(input, mem_type, meta.dtype)?;
+        let tasks = sel.chunk_tasks(&meta.chunk_shape);
+        let write_empty = self.write_empty_chunks();
+        let run = |t: &ChunkTask| self.write_chunk(&meta, t, sel, mem_type, input, write_empty);
+        if tasks.len() <= 1 {
+            tasks.iter().try_for_each(run)
+        } else {
+            pool::current().install(|| tasks.par_iter().try_for_each(run))
+        }
+    }
+
+    fn write_chunk(
+        &self,
+        meta: &ArrayMetadata,
+        t: &ChunkTask,
+        sel: &Selection,
+        mem_type: DataType,
+        input: &[u8],
+        write_empty: bool,
+    ) -> Result<()> {
+        let key = self.chunk_key(meta, &t.coords);
+        let _guard = lock_chunk(self.store.id(), &key);
+        // Does the selection cover every in-bounds element of this chunk?
+        let covers = t.pieces.iter().enumerate().all(|(d, p)| {
+            let c = meta.chunk_shape[d];
+            let in_bounds = c.min(meta.shape[d] - p.chunk * c);
+            p.n == in_bounds
+        });
+        let elems = meta.chunk_shape.iter().product::<u64>() as usize;
+        let mut chunk = if covers {
+            meta.fill_value.as_bytes().repeat(elems)
+        } else {
+            match self.store.get(&key)? {
+                Some(stored) => meta.codecs.decode(stored, &meta.chunk_shape, &key)?,
+                None => meta.fill_value.as_bytes().repeat(elems),
+            }
+        };
+        gather(input, mem_type, sel, &t.pieces, &mut chunk, meta.dtype, &meta.chunk_shape)?;
+        if !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
+            return self.store.delete(&key);
+        }
+        let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
+        self.store.set(&key, &encoded)
+    }
+}
+
+/// Create an array's metadata document at `path` and open it.
+pub(crate) fn create(store: Arc<dyn Store>, path: &str, meta: ArrayMetadata) -> Result<Array> {
+    node::write_array(store.as_ref(), path, &meta)?;
+    Ok(Array::from_parts(store, path.to_owned(), meta, false))
+}
+
+/// The caller's output buffer, written from several threads at once.
+/// Each chunk task writes a disjoint set of elements (the chunks of a regular
+/// grid do not overlap), which is what makes the shared mutable access sound.
+struct SharedOut {
+    ptr: *mut u8,
+    len: usize,
+}
+// SAFETY: see the type's comment: writers touch disjoint byte ranges.
+unsafe impl Sync for SharedOut {}
+unsafe impl Send for SharedOut {}
+
+impl SharedOut {
+    fn new(buf: &mut [u8]) -> Self {
+        SharedOut {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+        }
+    }
+    /// # Safety
+    /// No two live slices may overlap (guaranteed by disjoint chunk pieces).
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self, off: usize, len: usize) -> &mut [u8] {
+        assert!(off.checked_add(len).is_some_and(|e| e <= self.len), "selection arithmetic out of bounds");
+        // SAFETY: in bounds (checked above) and disjoint per the contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(off), len) }
+    }
+}
+
+enum Src<'a> {
+    Chunk(&'a [u8]),
+    /// One element repeated (a missing chunk).
+    Fill(&'a [u8]),
+}
+
+fn c_strides(shape: &[u64]) -> Vec<usize> {
+    let mut s = vec![1usize; shape.len()];
+    for d in (0..shape.len().saturating_sub(1)).rev() {
+        s[d] = s[d + 1] * shape[d + 1] as usize;
+    }
+    s
+}
+
+/// Visit every innermost run of a chunk piece: calls `f(chunk_elem, out_elem, n)`
+/// where the run has `n` elements, consecutive in the output and `stride` apart
+/// in the chunk.
+fn for_each_run(
+    chunk_shape: &[u64],
+    pieces: &[DimPiece],
+    sel: &Selection,
+    mut f: impl FnMut(usize, usize, usize) -> Result<()>,
+) -> Result<()> {
+    let nd = pieces.len();
+    if nd == 0 {
+        return f(0, 0, 1);
+    }
+    let cs = c_strides(chunk_shape);
+    let os = c_strides(sel.count());
+    let stride = sel.stride();
+    let mut k = vec![0u64; nd - 1];
+    loop {
+        let mut c = 0usize;
+        let mut o = 0usize;
+        for d in 0..nd - 1 {
+            c += (pieces[d].local_first + k[d] * stride[d]) as usize * cs[d];
+            o += (pieces[d].out_first + k[d]) as usize * os[d];
+        }
+        let last = &pieces[nd - 1];
+        c += last.local_first as usize;
+        o += last.out_first as usize;
+        f(c, o, last.n as usize)?;
+        let mut d = nd - 1;
+        loop {
+            if d == 0 {
+                return Ok(());
+            }
+            d -= 1;
+            k[d] += 1;
+            if k[d] < pieces[d].n {
+                break;
+            }
+            k[d] = 0;
+        }
+    }
+}
+
+/// Copy a chunk's selected elements into the output buffer.
+fn scatter(
+    src: Src,
+    dtype: DataType,
+    chunk_shape: &[u64],
+    pieces: &[DimPiece],
+    sel: &Selection,
+    mem_type: DataType,
+    out: &SharedOut,
+) -> Result<()> {
+    let es = dtype.size();
+    let ms = mem_type.size();
+    let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
+    for_each_run(chunk_shape, pieces, sel, |c, o, n| {
+        // SAFETY: runs of different chunks are disjoint output ranges.
+        let dst = unsafe { out.slice(o * ms, n * ms) };
+        match src {
+            Src::Chunk(chunk) => convert::convert(&chunk[c * es..], dtype, inner_stride * es, dst, mem_type, ms, n),
+            Src::Fill(f) => convert::convert(f, dtype, 0, dst, mem_type, ms, n),
+        }
+    })
+}
+
+/// Copy the selected elements of the input into a chunk buffer.
+fn gather(
+    input: &[u8],
+    mem_type: DataType,
+    sel: &Selection,
+    pieces: &[DimPiece],
+    chunk: &mut [u8],
+    dtype: DataType,
+    chunk_shape: &[u64],
+) -> Result<()> {
+    let es = dtype.size();
+    let ms = mem_type.size();
+    let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
+    for_each_run(chunk_shape, pieces, sel, |c, o, n| {
+        convert::convert(&input[o * ms..], mem_type, ms, &mut chunk[c * es..], dtype, inner_stride * es, n)
+    })
+}
+
+/// Attributes of any node as JSON text helpers.
+pub fn attrs_from_json(text: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::InvalidArgument("attributes must be a JSON object".into())),
+        Err(e) => Err(Error::InvalidArgument(format!("attributes are not valid JSON: {e}"))),
+    }
+}

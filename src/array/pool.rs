@@ -1,0 +1,39 @@
+//! The thread pool chunks are encoded and decoded on. Sized to the machine
+//! by default; `set_num_threads` replaces it (calls already running finish
+//! on the old pool).
+
+use crate::error::{Error, Result};
+use std::sync::{Arc, LazyLock, RwLock};
+
+static POOL: LazyLock<RwLock<Arc<rayon::ThreadPool>>> = LazyLock::new(|| {
+    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    RwLock::new(Arc::new(build(n).expect("the default thread pool starts")))
+});
+
+fn build(n: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .thread_name(|i| format!("zarr-{i}"))
+        .build()
+        .map_err(|e| Error::Internal(format!("cannot start {n} threads: {e}")))
+}
+
+/// Use `n` threads (0 = one per core).
+pub fn set_num_threads(n: usize) -> Result<()> {
+    let n = if n == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        n
+    };
+    let pool = Arc::new(build(n)?);
+    *POOL.write().unwrap_or_else(|e| e.into_inner()) = pool;
+    Ok(())
+}
+
+pub fn num_threads() -> usize {
+    current().current_num_threads()
+}
+
+pub fn current() -> Arc<rayon::ThreadPool> {
+    POOL.read().unwrap_or_else(|e| e.into_inner()).clone()
+}

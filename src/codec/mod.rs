@@ -1,0 +1,42 @@
+//! Codecs: one file per codec, the registry that finds them by name, and the
+//! pipeline that chains them for one array.
+//!
+//! Data model: the pipeline hands array->array codecs (transpose) a decoded
+//! chunk as native-endian C-order bytes plus its shape; the array->bytes codec
+//! (`bytes`) fixes the byte order; bytes->bytes codecs (compressors, checksums,
+//! the v2 `delta` filter) see plain byte buffers and implement [`BytesCodec`].
+
+use crate::error::Result;
+use serde_json::Value;
+
+pub mod blosc;
+pub mod crc32c;
+pub mod delta;
+pub mod gzip;
+pub mod pipeline;
+pub mod registry;
+pub mod transpose;
+pub mod zlib;
+pub mod zstd;
+
+/// What a bytes->bytes codec may need to know about the data it receives.
+#[derive(Debug, Clone, Copy)]
+pub struct CodecContext {
+    /// Size in bytes of one element of the array data reaching the codec
+    /// (blosc's default `typesize` in v2, where numcodecs takes the buffer's itemsize).
+    pub elem_size: usize,
+}
+
+/// A bytes->bytes codec (compressor, checksum or byte filter).
+pub trait BytesCodec: Send + Sync + std::fmt::Debug {
+    /// Name used in error messages (the v3 name).
+    fn name(&self) -> &'static str;
+    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>>;
+    /// `decoded_len` is the exact decoded size when the caller knows it
+    /// (it does for the codec nearest to the array), else `None`.
+    fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>>;
+    /// The v3 `{"name":..,"configuration":{..}}` object, or None if the codec has no v3 form.
+    fn to_v3_json(&self) -> Option<Value>;
+    /// The numcodecs `{"id":.., ...}` object for v2 metadata, or None if no v2 form.
+    fn to_v2_json(&self) -> Option<Value>;
+}

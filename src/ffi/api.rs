@@ -1,0 +1,565 @@
+//! The `extern "C"` functions of include/zarr.h. Conventions: every function
+//! returns `ZARR_OK` or a negative status; out-parameters are written only on
+//! success; pointers are checked for NULL; a failure leaves a message for
+//! `zarr_last_error` on the calling thread.
+
+use super::handles::{self, Node};
+use super::*;
+use crate::array::attrs_from_json;
+use crate::error::Error;
+use crate::metadata::ZarrFormat;
+use crate::{DataType, Group, Mode, Selection};
+use serde_json::Value;
+use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::sync::Arc;
+
+/// Largest rank accepted through the C ABI (netCDF's NC_MAX_VAR_DIMS is 1024; 64 is plenty for Zarr).
+const MAX_NDIM: usize = 64;
+
+static VERSION: &[u8] = concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes();
+
+/// The library version as text, e.g. "1.0.0".
+#[no_mangle]
+pub extern "C" fn zarr_version() -> *const c_char {
+    VERSION.as_ptr() as *const c_char
+}
+
+/// The library version as MAJOR * 10000 + MINOR * 100 + PATCH (compare with ZARR_VERSION_NUMBER).
+#[no_mangle]
+pub extern "C" fn zarr_version_number() -> c_uint {
+    ZARR_VERSION_NUMBER as c_uint
+}
+
+/// A static description of a status code (never NULL).
+#[no_mangle]
+pub extern "C" fn zarr_strerror(status: c_int) -> *const c_char {
+    let s: &'static [u8] = match status {
+        ZARR_OK => b"success\0",
+        ZARR_EINVAL => b"invalid argument\0",
+        ZARR_ENOTFOUND => b"not found\0",
+        ZARR_EEXISTS => b"already exists\0",
+        ZARR_EBADID => b"bad handle\0",
+        ZARR_EMETA => b"malformed metadata\0",
+        ZARR_ECODEC => b"codec error (corrupt or undecodable chunk)\0",
+        ZARR_EIO => b"storage I/O error\0",
+        ZARR_EBOUNDS => b"selection out of bounds\0",
+        ZARR_ERANGE => b"value out of range of the target type\0",
+        ZARR_ETYPE => b"unknown or unsupported type\0",
+        ZARR_EREADONLY => b"opened read-only\0",
+        ZARR_EUNSUPPORTED => b"unsupported feature\0",
+        ZARR_EINTERNAL => b"internal error\0",
+        _ => b"unknown status\0",
+    };
+    s.as_ptr() as *const c_char
+}
+
+/// The message of this thread's last failed call ("" if none). Valid until the
+/// next failing call on this thread.
+#[no_mangle]
+pub extern "C" fn zarr_last_error() -> *const c_char {
+    LAST_ERROR.with(|l| l.borrow().as_ptr())
+}
+
+/// Use `n` threads to encode and decode chunks (0 = one per core).
+#[no_mangle]
+pub extern "C" fn zarr_set_num_threads(n: c_int) -> c_int {
+    guard(|| {
+        if n < 0 {
+            return Err(Error::InvalidArgument(format!("thread count {n} is negative")));
+        }
+        crate::set_num_threads(n as usize)
+    })
+}
+
+fn mode_of(mode: c_int) -> Result<Mode, Error> {
+    match mode {
+        ZARR_READ => Ok(Mode::Read),
+        ZARR_WRITE => Ok(Mode::Write),
+        ZARR_CREATE => Ok(Mode::Create),
+        _ => Err(Error::InvalidArgument(format!("unknown mode {mode}"))),
+    }
+}
+
+fn dtype_of(code: c_int) -> Result<DataType, Error> {
+    DataType::from_code(code).ok_or_else(|| Error::Type(format!("unknown data type code {code}")))
+}
+
+/// Open the root group of the hierarchy at `url` (a path, `file://` URL or `memory://NAME`).
+/// A hierarchy created by this call is Zarr v3.
+///
+/// # Safety
+/// `url` is a NUL-terminated string; `root` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_open(url: *const c_char, mode: c_int, root: *mut i64) -> c_int {
+    // SAFETY: forwarded caller guarantees.
+    unsafe { zarr_open_with_options(url, mode, std::ptr::null(), root) }
+}
+
+/// As zarr_open, with options as a JSON object (NULL for none):
+/// `{"zarr_format": 2}` or `3` picks the format of a hierarchy this call creates
+/// (an existing hierarchy keeps its own). Unknown options are ZARR_EINVAL.
+///
+/// # Safety
+/// `url` and `options_json` (nullable) are NUL-terminated; `root` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_open_with_options(
+    url: *const c_char,
+    mode: c_int,
+    options_json: *const c_char,
+    root: *mut i64,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let url = unsafe { c_str(url, "url") }?;
+        let opts = unsafe { c_str_opt(options_json, "options_json") }?;
+        non_null(root, "root")?;
+        let mode = mode_of(mode)?;
+        let mut format = None;
+        if let Some(text) = opts {
+            let o = attrs_from_json(text).map_err(|e| e.context("options_json"))?;
+            for (k, v) in &o {
+                match (k.as_str(), v.as_u64()) {
+                    ("zarr_format", Some(2)) => format = Some(ZarrFormat::V2),
+                    ("zarr_format", Some(3)) => format = Some(ZarrFormat::V3),
+                    _ => return Err(Error::InvalidArgument(format!("unknown option {k}: {v}"))),
+                }
+            }
+        }
+        let g = Group::open_root(url, mode, format)?;
+        let id = handles::insert(Node::Group(Arc::new(g)));
+        // SAFETY: checked non-NULL above.
+        unsafe { *root = id };
+        Ok(())
+    })
+}
+
+/// Close any handle. Closing a closed or unknown handle is ZARR_EBADID.
+#[no_mangle]
+pub extern "C" fn zarr_close(handle: i64) -> c_int {
+    guard(|| handles::remove(handle))
+}
+
+/// Create a group at `path` below `parent` (intermediate groups are created),
+/// with attributes from `attrs_json` (a JSON object, or NULL for none).
+///
+/// # Safety
+/// Strings are NUL-terminated (attrs_json may be NULL); `group` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_group_create(
+    parent: i64,
+    path: *const c_char,
+    attrs_json: *const c_char,
+    group: *mut i64,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        let attrs = unsafe { c_str_opt(attrs_json, "attrs_json") }?;
+        non_null(group, "group")?;
+        let attrs = attrs.map(attrs_from_json).transpose()?.unwrap_or_default();
+        let g = handles::group(parent)?.create_group(path, attrs)?;
+        let id = handles::insert(Node::Group(Arc::new(g)));
+        // SAFETY: checked non-NULL.
+        unsafe { *group = id };
+        Ok(())
+    })
+}
+
+/// Open the group at `path` below `parent`.
+///
+/// # Safety
+/// `path` is NUL-terminated; `group` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_group_open(parent: i64, path: *const c_char, group: *mut i64) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        non_null(group, "group")?;
+        let g = handles::group(parent)?.open_group(path)?;
+        let id = handles::insert(Node::Group(Arc::new(g)));
+        // SAFETY: checked non-NULL.
+        unsafe { *group = id };
+        Ok(())
+    })
+}
+
+/// Create an array from a full metadata document: a v3 `zarr.json` or a v2
+/// `.zarray` (told apart by "zarr_format"; it must match the hierarchy's
+/// format). A v2 document may carry an "attributes" object for `.zattrs`.
+///
+/// # Safety
+/// Strings are NUL-terminated; `array` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_create_json(
+    parent: i64,
+    path: *const c_char,
+    metadata_json: *const c_char,
+    array: *mut i64,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        let doc = unsafe { c_str(metadata_json, "metadata_json") }?;
+        non_null(array, "array")?;
+        let a = handles::group(parent)?.create_array_json(path, doc)?;
+        let id = handles::insert(Node::Array(Arc::new(a)));
+        // SAFETY: checked non-NULL.
+        unsafe { *array = id };
+        Ok(())
+    })
+}
+
+/// Read `n` values from a caller array, `n` bounded by MAX_NDIM.
+///
+/// # Safety
+/// `p` is valid for `n` reads (checked non-NULL when n > 0).
+unsafe fn dims<'a, T>(p: *const T, n: usize, what: &str) -> Result<&'a [T], Error> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    non_null(p, what)?;
+    // SAFETY: non-NULL and the caller promises n elements.
+    Ok(unsafe { std::slice::from_raw_parts(p, n) })
+}
+
+/// Create an array in the parent's format: `dtype` (ZARR_BOOL..ZARR_FLOAT16),
+/// `ndim` dimensions, a regular chunk grid. `codecs_json`: NULL for zstd
+/// (level 0), "[]" for no compression, or a JSON list of codec objects
+/// (v3 `{"name":..,"configuration":..}` or numcodecs `{"id":..}`); the
+/// `bytes` codec (little endian) is added when absent; a v2 hierarchy gets
+/// them as filters + compressor. `fill_value`: NULL for zero, else one
+/// element of `dtype`.
+///
+/// # Safety
+/// `shape` and `chunk_shape` hold `ndim` values; strings are NUL-terminated;
+/// `fill_value` (nullable) points to one element; `array` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_create(
+    parent: i64,
+    path: *const c_char,
+    dtype: c_int,
+    ndim: c_int,
+    shape: *const u64,
+    chunk_shape: *const u64,
+    codecs_json: *const c_char,
+    fill_value: *const c_void,
+    array: *mut i64,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        let codecs = unsafe { c_str_opt(codecs_json, "codecs_json") }?;
+        non_null(array, "array")?;
+        let dt = dtype_of(dtype)?;
+        if ndim < 0 || ndim as usize > MAX_NDIM {
+            return Err(Error::InvalidArgument(format!("ndim {ndim} is not in 0..={MAX_NDIM}")));
+        }
+        let nd = ndim as usize;
+        // SAFETY: caller promises ndim values.
+        let shape = unsafe { dims(shape, nd, "shape") }?;
+        let chunks = unsafe { dims(chunk_shape, nd, "chunk_shape") }?;
+        let codec_list = match codecs {
+            None => None,
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Array(a)) => Some(a),
+                Ok(_) => return Err(Error::InvalidArgument("codecs_json must be a JSON list".into())),
+                Err(e) => return Err(Error::InvalidArgument(format!("codecs_json is not valid JSON: {e}"))),
+            },
+        };
+        let fill = if fill_value.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL; caller promises one element of dtype.
+            Some(unsafe { std::slice::from_raw_parts(fill_value as *const u8, dt.size()) })
+        };
+        let g = handles::group(parent)?;
+        let meta = g.simple_metadata(dt, shape, chunks, codec_list.as_deref(), fill)?;
+        let a = g.create_array(path, meta)?;
+        let id = handles::insert(Node::Array(Arc::new(a)));
+        // SAFETY: checked non-NULL.
+        unsafe { *array = id };
+        Ok(())
+    })
+}
+
+/// Open the array at `path` below `parent` ("" opens an array at the root itself).
+///
+/// # Safety
+/// `path` is NUL-terminated; `array` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_open(parent: i64, path: *const c_char, array: *mut i64) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        non_null(array, "array")?;
+        let a = handles::group(parent)?.open_array(path)?;
+        let id = handles::insert(Node::Array(Arc::new(a)));
+        // SAFETY: checked non-NULL.
+        unsafe { *array = id };
+        Ok(())
+    })
+}
+
+/// Number of dimensions.
+///
+/// # Safety
+/// `ndim` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_ndim(array: i64, ndim: *mut c_int) -> c_int {
+    guard(|| {
+        non_null(ndim, "ndim")?;
+        let n = handles::array(array)?.shape().len() as c_int;
+        // SAFETY: checked non-NULL.
+        unsafe { *ndim = n };
+        Ok(())
+    })
+}
+
+/// Shape (ndim values).
+///
+/// # Safety
+/// `shape` is valid for writing ndim values (may be NULL for a 0-d array).
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_shape(array: i64, shape: *mut u64) -> c_int {
+    guard(|| {
+        let s = handles::array(array)?.shape();
+        if !s.is_empty() {
+            non_null(shape, "shape")?;
+            // SAFETY: caller promises ndim values.
+            unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), shape, s.len()) };
+        }
+        Ok(())
+    })
+}
+
+/// Chunk shape (ndim values).
+///
+/// # Safety
+/// `chunk_shape` is valid for writing ndim values (may be NULL for a 0-d array).
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_chunk_shape(array: i64, chunk_shape: *mut u64) -> c_int {
+    guard(|| {
+        let s = handles::array(array)?.chunk_shape();
+        if !s.is_empty() {
+            non_null(chunk_shape, "chunk_shape")?;
+            // SAFETY: caller promises ndim values.
+            unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), chunk_shape, s.len()) };
+        }
+        Ok(())
+    })
+}
+
+/// Stored data type (ZARR_BOOL..ZARR_FLOAT16).
+///
+/// # Safety
+/// `dtype` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_dtype(array: i64, dtype: *mut c_int) -> c_int {
+    guard(|| {
+        non_null(dtype, "dtype")?;
+        let d = handles::array(array)?.dtype().code();
+        // SAFETY: checked non-NULL.
+        unsafe { *dtype = d };
+        Ok(())
+    })
+}
+
+/// Resolve the selection arguments shared by read and write.
+///
+/// # Safety
+/// start/count/stride are NULL or hold ndim values.
+unsafe fn selection(
+    a: &crate::Array,
+    start: *const u64,
+    count: *const u64,
+    stride: *const i64,
+    mem_type: c_int,
+) -> Result<(Selection, DataType), Error> {
+    let shape = a.shape();
+    let nd = shape.len();
+    // SAFETY: caller promises ndim values where non-NULL.
+    let start = unsafe { dims(start, nd, "start") }?;
+    let count = unsafe { dims(count, nd, "count") }?;
+    let stride = if stride.is_null() {
+        None
+    } else {
+        Some(unsafe { dims(stride, nd, "stride") }?)
+    };
+    let sel = Selection::new(&shape, start, count, stride)?;
+    let mt = if mem_type == ZARR_NATIVE {
+        a.dtype()
+    } else {
+        dtype_of(mem_type)?
+    };
+    Ok((sel, mt))
+}
+
+/// Read a hyperslab into `buf` (C order, native endian, elements of
+/// `mem_type`; ZARR_NATIVE = the stored type). `stride` may be NULL (all 1).
+/// For a 0-d array `start` and `count` may be NULL. On failure the buffer's
+/// contents are unspecified (as with nc_get_vara).
+///
+/// # Safety
+/// start/count/stride hold ndim values; `buf` is valid for `buf_bytes` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_read(
+    array: i64,
+    start: *const u64,
+    count: *const u64,
+    stride: *const i64,
+    mem_type: c_int,
+    buf: *mut c_void,
+    buf_bytes: usize,
+) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        // SAFETY: caller guarantees.
+        let (sel, mt) = unsafe { selection(&a, start, count, stride, mem_type) }?;
+        let out: &mut [u8] = if buf_bytes == 0 {
+            &mut []
+        } else {
+            non_null(buf as *const u8, "buf")?;
+            // SAFETY: non-NULL and valid for buf_bytes bytes per the caller.
+            unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, buf_bytes) }
+        };
+        a.read(&sel, mt, out)
+    })
+}
+
+/// Write a hyperslab from `buf` (C order, native endian, elements of
+/// `mem_type`). A value that does not fit the stored type is ZARR_ERANGE and
+/// nothing is written.
+///
+/// # Safety
+/// start/count/stride hold ndim values; `buf` is valid for `buf_bytes` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_write(
+    array: i64,
+    start: *const u64,
+    count: *const u64,
+    stride: *const i64,
+    mem_type: c_int,
+    buf: *const c_void,
+    buf_bytes: usize,
+) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        // SAFETY: caller guarantees.
+        let (sel, mt) = unsafe { selection(&a, start, count, stride, mem_type) }?;
+        let input: &[u8] = if buf_bytes == 0 {
+            &[]
+        } else {
+            non_null(buf as *const u8, "buf")?;
+            // SAFETY: non-NULL and valid for buf_bytes bytes per the caller.
+            unsafe { std::slice::from_raw_parts(buf as *const u8, buf_bytes) }
+        };
+        a.write(&sel, mt, input)
+    })
+}
+
+/// Store chunks that are entirely fill value (1) or leave them out (0, the
+/// default). A runtime setting of this handle, not stored in metadata.
+#[no_mangle]
+pub extern "C" fn zarr_array_set_write_empty_chunks(array: i64, enable: c_int) -> c_int {
+    guard(|| {
+        handles::array(array)?.set_write_empty_chunks(enable != 0);
+        Ok(())
+    })
+}
+
+/// The write_empty_chunks setting (0 or 1).
+///
+/// # Safety
+/// `enable` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_get_write_empty_chunks(array: i64, enable: *mut c_int) -> c_int {
+    guard(|| {
+        non_null(enable, "enable")?;
+        let v = handles::array(array)?.write_empty_chunks() as c_int;
+        // SAFETY: checked non-NULL.
+        unsafe { *enable = v };
+        Ok(())
+    })
+}
+
+/// The attributes of a group or array as JSON object text, snprintf-style:
+/// writes at most `buf_len` bytes (always NUL-terminated when buf_len > 0)
+/// and sets `*needed` (nullable) to the full size including the NUL.
+/// `buf` may be NULL when `buf_len` is 0, to ask for the size.
+///
+/// # Safety
+/// `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attrs_get(node: i64, buf: *mut c_char, buf_len: usize, needed: *mut usize) -> c_int {
+    guard(|| {
+        let attrs = match handles::get(node)? {
+            Node::Group(g) => g.attributes()?,
+            Node::Array(a) => a.attributes(),
+        };
+        let text = Value::Object(attrs).to_string();
+        // SAFETY: caller guarantees.
+        unsafe { write_text(&text, buf, buf_len, needed) }
+    })
+}
+
+/// Replace the attributes of a group or array with a JSON object.
+///
+/// # Safety
+/// `json` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attrs_set(node: i64, json: *const c_char) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let text = unsafe { c_str(json, "json") }?;
+        let attrs = attrs_from_json(text)?;
+        match handles::get(node)? {
+            Node::Group(g) => g.set_attributes(attrs),
+            Node::Array(a) => a.set_attributes(attrs),
+        }
+    })
+}
+
+/// The members of a group as JSON `[{"name":..,"kind":"array"|"group"},..]`,
+/// sorted by name, snprintf-style as zarr_attrs_get.
+///
+/// # Safety
+/// `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_list(group: i64, buf: *mut c_char, buf_len: usize, needed: *mut usize) -> c_int {
+    guard(|| {
+        let members = handles::group(group)?.list()?;
+        let v: Vec<Value> = members
+            .iter()
+            .map(|(n, k)| serde_json::json!({"name": n, "kind": k.as_str()}))
+            .collect();
+        let text = Value::Array(v).to_string();
+        // SAFETY: caller guarantees.
+        unsafe { write_text(&text, buf, buf_len, needed) }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_constants_match_the_package() {
+        assert_eq!(ZARR_VERSION_MAJOR.to_string(), env!("CARGO_PKG_VERSION_MAJOR"));
+        assert_eq!(ZARR_VERSION_MINOR.to_string(), env!("CARGO_PKG_VERSION_MINOR"));
+        assert_eq!(ZARR_VERSION_PATCH.to_string(), env!("CARGO_PKG_VERSION_PATCH"));
+        assert_eq!(
+            ZARR_VERSION_NUMBER,
+            ZARR_VERSION_MAJOR * 10000 + ZARR_VERSION_MINOR * 100 + ZARR_VERSION_PATCH
+        );
+    }
+
+    #[test]
+    fn committed_header_is_current() {
+        let generated = std::fs::read_to_string(env!("ZARR_GENERATED_HEADER")).unwrap();
+        let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/zarr.h")).unwrap();
+        assert!(
+            generated == committed,
+            "include/zarr.h differs from the generated header: run `make header` and commit it"
+        );
+    }
+}

@@ -1,0 +1,292 @@
+//! Groups and the hierarchy: open a store's root, create and open children
+//! by path (intermediate groups are created as needed), list members,
+//! attributes.
+
+use crate::array::{self, Array};
+use crate::codec::pipeline::CodecChain;
+use crate::error::{Error, Result};
+use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
+use crate::store::{self, join, Store};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// How a hierarchy is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Read only; the hierarchy must exist.
+    Read,
+    /// Read and write; the hierarchy must exist.
+    Write,
+    /// Read and write; a missing hierarchy is created.
+    Create,
+}
+
+/// What a group member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Group,
+    Array,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Group => "group",
+            NodeKind::Array => "array",
+        }
+    }
+}
+
+/// An open group.
+#[derive(Debug, Clone)]
+pub struct Group {
+    store: Arc<dyn Store>,
+    path: String,
+    format: ZarrFormat,
+    read_only: bool,
+}
+
+/// Normalise a relative node path: `/`-separated names, no `.`/`..`, no empty
+/// names (leading/trailing/double slashes are tolerated), no NUL or backslash.
+fn normalize(rel: &str) -> Result<Vec<&str>> {
+    let mut parts = vec![];
+    for p in rel.split('/') {
+        if p.is_empty() {
+            continue;
+        }
+        if p == "." || p == ".." || p.contains('\\') || p.contains('\0') || p.starts_with(".z") || p == node::V3_META {
+            return Err(Error::InvalidArgument(format!("bad node name \"{p}\" in path \"{rel}\"")));
+        }
+        parts.push(p);
+    }
+    Ok(parts)
+}
+
+impl Group {
+    /// Open the root of the hierarchy at `url`. A new hierarchy (Mode::Create on
+    /// a store with no root) is made in `format` (default v3).
+    pub fn open_root(url: &str, mode: Mode, format: Option<ZarrFormat>) -> Result<Group> {
+        let store = store::open_url(url, mode == Mode::Create)?;
+        Self::open_root_in(store, mode, format)
+    }
+
+    pub fn open_root_in(store: Arc<dyn Store>, mode: Mode, format: Option<ZarrFormat>) -> Result<Group> {
+        let read_only = mode == Mode::Read;
+        let existing = match node::read(store.as_ref(), "")? {
+            Some(node::NodeDoc::Group { format, .. }) => Some(format),
+            Some(node::NodeDoc::Array(meta)) => Some(meta.format),
+            None => None,
+        };
+        let format = match (existing, mode) {
+            (Some(f), _) => f,
+            (None, Mode::Create) => {
+                let f = format.unwrap_or(ZarrFormat::V3);
+                node::write_group(store.as_ref(), "", f, &Map::new())?;
+                f
+            }
+            (None, _) => {
+                return Err(Error::NotFound(format!("no Zarr hierarchy at {}", store.id())));
+            }
+        };
+        Ok(Group {
+            store,
+            path: String::new(),
+            format,
+            read_only,
+        })
+    }
+
+    pub fn format(&self) -> ZarrFormat {
+        self.format
+    }
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            Err(Error::ReadOnly("the hierarchy was opened read-only".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn full_path(&self, parts: &[&str]) -> String {
+        let mut p = self.path.clone();
+        for part in parts {
+            p = join(&p, part);
+        }
+        p
+    }
+
+    pub fn open_group(&self, rel: &str) -> Result<Group> {
+        let path = self.full_path(&normalize(rel)?);
+        match node::read(self.store.as_ref(), &path)? {
+            Some(node::NodeDoc::Group { format, .. }) => Ok(Group {
+                store: self.store.clone(),
+                path,
+                format,
+                read_only: self.read_only,
+            }),
+            Some(node::NodeDoc::Array(_)) => Err(Error::InvalidArgument(format!("\"{path}\" is an array, not a group"))),
+            None => Err(Error::NotFound(format!("group \"{path}\""))),
+        }
+    }
+
+    pub fn open_array(&self, rel: &str) -> Result<Array> {
+        let path = self.full_path(&normalize(rel)?);
+        Array::open(self.store.clone(), &path, self.read_only)
+    }
+
+    /// Make sure every group above `parts` exists (creating missing ones), and
+    /// that nothing is at `parts` itself yet. Returns the full path.
+    fn prepare_new_node(&self, parts: &[&str]) -> Result<String> {
+        self.check_writable()?;
+        if parts.is_empty() {
+            return Err(Error::InvalidArgument("a new node needs a name".into()));
+        }
+        for i in 1..parts.len() {
+            let p = self.full_path(&parts[..i]);
+            match node::kind(self.store.as_ref(), &p)? {
+                Some("group") => {}
+                Some(_) => return Err(Error::InvalidArgument(format!("\"{p}\" is an array, not a group"))),
+                None => node::write_group(self.store.as_ref(), &p, self.format, &Map::new())?,
+            }
+        }
+        let path = self.full_path(parts);
+        if node::kind(self.store.as_ref(), &path)?.is_some() {
+            return Err(Error::Exists(format!("node \"{path}\"")));
+        }
+        Ok(path)
+    }
+
+    pub fn create_group(&self, rel: &str, attrs: Map<String, Value>) -> Result<Group> {
+        let path = self.prepare_new_node(&normalize(rel)?)?;
+        node::write_group(self.store.as_ref(), &path, self.format, &attrs)?;
+        Ok(Group {
+            store: self.store.clone(),
+            path,
+            format: self.format,
+            read_only: false,
+        })
+    }
+
+    /// Create an array from a full metadata document (v3 `zarr.json` or v2
+    /// `.zarray`, told apart by `zarr_format`; it must match the hierarchy's).
+    pub fn create_array_json(&self, rel: &str, doc_text: &str) -> Result<Array> {
+        let doc = crate::metadata::parse_object(doc_text.as_bytes(), "array metadata")?;
+        let meta = match doc.get("zarr_format").and_then(Value::as_u64) {
+            Some(3) => ArrayMetadata::from_v3(&doc)?,
+            Some(2) => {
+                let attrs = match doc.get("attributes") {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => Map::new(),
+                };
+                let mut d = doc.clone();
+                d.remove("attributes");
+                ArrayMetadata::from_v2(&d, attrs)?
+            }
+            _ => return Err(Error::Metadata("array metadata has no zarr_format 2 or 3".into())),
+        };
+        self.create_array(rel, meta)
+    }
+
+    /// Create an array from a metadata description.
+    pub fn create_array(&self, rel: &str, meta: ArrayMetadata) -> Result<Array> {
+        if meta.format != self.format {
+            return Err(Error::InvalidArgument(format!(
+                "a Zarr v{} array cannot live in a v{} hierarchy",
+                meta.format.number(),
+                self.format.number()
+            )));
+        }
+        let path = self.prepare_new_node(&normalize(rel)?)?;
+        array::create(self.store.clone(), &path, meta)
+    }
+
+    /// The metadata of a simple array in this hierarchy's format: `codecs` is a
+    /// list of codec objects (v3 `{"name",..}` or numcodecs `{"id",..}`); `None`
+    /// means zstd (level 0, zarr-python's default).
+    pub fn simple_metadata(
+        &self,
+        dtype: DataType,
+        shape: &[u64],
+        chunk_shape: &[u64],
+        codecs: Option<&[Value]>,
+        fill: Option<&[u8]>,
+    ) -> Result<ArrayMetadata> {
+        let default = [serde_json::json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})];
+        let chain = CodecChain::from_user_list(codecs.unwrap_or(&default), dtype, shape.len(), self.format)?;
+        let fill_value = match fill {
+            Some(b) => FillValue::from_bytes(dtype, b)?,
+            None => FillValue::zero(dtype),
+        };
+        let meta = ArrayMetadata {
+            format: self.format,
+            shape: shape.to_vec(),
+            chunk_shape: chunk_shape.to_vec(),
+            dtype,
+            fill_value,
+            key_encoding: match self.format {
+                ZarrFormat::V3 => ChunkKeyEncoding::Default { separator: '/' },
+                ZarrFormat::V2 => ChunkKeyEncoding::V2 { separator: '.' },
+            },
+            codecs: chain,
+            attributes: Map::new(),
+            dimension_names: None,
+            extra: Map::new(),
+        };
+        // Round-trip through the document to run every check the parser runs.
+        match self.format {
+            ZarrFormat::V3 => {
+                let doc = meta.to_v3();
+                ArrayMetadata::from_v3(doc.as_object().unwrap())
+            }
+            ZarrFormat::V2 => {
+                let doc = meta.to_v2()?;
+                ArrayMetadata::from_v2(doc.as_object().unwrap(), Map::new())
+            }
+        }
+    }
+
+    /// Direct members, sorted by name.
+    pub fn list(&self) -> Result<Vec<(String, NodeKind)>> {
+        let mut out = vec![];
+        if node::kind(self.store.as_ref(), &self.path)? == Some("array") {
+            return Ok(out);
+        }
+        for e in self.store.list_dir(&self.path)? {
+            if !e.is_dir {
+                continue;
+            }
+            let p = join(&self.path, &e.name);
+            match node::kind(self.store.as_ref(), &p) {
+                Ok(Some("group")) => out.push((e.name, NodeKind::Group)),
+                Ok(Some("array")) => out.push((e.name, NodeKind::Array)),
+                // Directories without metadata (or with unreadable metadata) are not members.
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn attributes(&self) -> Result<Map<String, Value>> {
+        match node::read(self.store.as_ref(), &self.path)? {
+            Some(node::NodeDoc::Group { attributes, .. }) => Ok(attributes),
+            Some(node::NodeDoc::Array(m)) => Ok(m.attributes),
+            None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
+        }
+    }
+
+    pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
+        self.check_writable()?;
+        match node::read(self.store.as_ref(), &self.path)? {
+            Some(node::NodeDoc::Group { .. }) => node::write_group(self.store.as_ref(), &self.path, self.format, &attrs),
+            Some(node::NodeDoc::Array(_)) => self.open_array("")?.set_attributes(attrs),
+            None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! libzarr: a Zarr v2 and v3 storage engine.
+//!
+//! Module map:
+//! - [`metadata`]: v2/v3 documents, data types, fill values -> [`metadata::ArrayMetadata`]
+//! - [`codec`]: one file per codec, the registry, the pipeline
+//! - [`store`]: the [`store::Store`] trait, filesystem and memory stores
+//! - [`array`]: selections, reads, writes, emptiness, type conversion
+//! - [`group`]: hierarchy, attributes
+//! - `ffi`: the C ABI (the only place with `extern "C"`)
+//!
+//! The safe Rust API is [`Group`] (open a hierarchy with [`Group::open_root`])
+//! and [`Array`]:
+//! ```
+//! use zarr::{Group, Mode, DataType, Selection};
+//! let root = Group::open_root("memory://doc-example", Mode::Create, None).unwrap();
+//! let meta = root.simple_metadata(DataType::Int32, &[4, 6], &[2, 3], None, None).unwrap();
+//! let a = root.create_array("x", meta).unwrap();
+//! let data: Vec<u8> = (0i32..24).flat_map(|v| v.to_ne_bytes()).collect();
+//! a.write(&Selection::all(&[4, 6]), DataType::Int32, &data).unwrap();
+//! let mut back = vec![0u8; 24 * 8];
+//! a.read(&Selection::all(&[4, 6]), DataType::Float64, &mut back).unwrap();
+//! assert_eq!(f64::from_ne_bytes(back[8 * 23..].try_into().unwrap()), 23.0);
+//! ```
+
+pub mod array;
+pub mod codec;
+pub mod error;
+pub mod ffi;
+pub mod group;
+pub mod metadata;
+pub mod store;
+
+pub use array::{Array, Selection};
+pub use error::{Error, Result};
+pub use group::{Group, Mode, NodeKind};
+pub use metadata::{DataType, ZarrFormat};
+
+/// Use `n` threads for chunk encoding and decoding (0 = one per core).
+pub fn set_num_threads(n: usize) -> Result<()> {
+    array::pool::set_num_threads(n)
+}

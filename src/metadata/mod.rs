@@ -1,0 +1,469 @@
+//! Zarr v2 and v3 metadata documents, read into one in-memory description
+//! ([`ArrayMetadata`]) and written back in the array's own format.
+
+pub mod dtype;
+pub mod node;
+
+use crate::codec::pipeline::CodecChain;
+use crate::error::{Error, Result};
+pub use dtype::{DataType, Endian, FillValue};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZarrFormat {
+    V2,
+    V3,
+}
+
+impl ZarrFormat {
+    pub fn number(self) -> u8 {
+        match self {
+            ZarrFormat::V2 => 2,
+            ZarrFormat::V3 => 3,
+        }
+    }
+}
+
+/// How chunk grid coordinates become store keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKeyEncoding {
+    /// v3 "default": `c/1/2` (or `c.1.2`); a 0-d array's only chunk is `c`.
+    Default { separator: char },
+    /// v2 and v3 "v2": `1.2` (or `1/2`); a 0-d array's only chunk is `0`.
+    V2 { separator: char },
+}
+
+impl ChunkKeyEncoding {
+    pub fn key(&self, coords: &[u64]) -> String {
+        let (prefix, sep) = match *self {
+            ChunkKeyEncoding::Default { separator } => (Some("c"), separator),
+            ChunkKeyEncoding::V2 { separator } => (None, separator),
+        };
+        let mut s = String::new();
+        if let Some(p) = prefix {
+            s.push_str(p);
+        }
+        if coords.is_empty() && prefix.is_none() {
+            s.push('0');
+        }
+        for (i, c) in coords.iter().enumerate() {
+            if i > 0 || prefix.is_some() {
+                s.push(sep);
+            }
+            s.push_str(&c.to_string());
+        }
+        s
+    }
+}
+
+fn parse_separator(v: Option<&Value>, default: char) -> Result<char> {
+    match v {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::String(s)) if s == "/" => Ok('/'),
+        Some(Value::String(s)) if s == "." => Ok('.'),
+        Some(other) => Err(Error::Metadata(format!("bad chunk key separator {other}"))),
+    }
+}
+
+/// Everything the engine needs to know about one array.
+#[derive(Debug, Clone)]
+pub struct ArrayMetadata {
+    pub format: ZarrFormat,
+    pub shape: Vec<u64>,
+    pub chunk_shape: Vec<u64>,
+    pub dtype: DataType,
+    pub fill_value: FillValue,
+    pub key_encoding: ChunkKeyEncoding,
+    pub codecs: CodecChain,
+    /// v2 stores these in `.zattrs`, v3 in `zarr.json`.
+    pub attributes: Map<String, Value>,
+    pub dimension_names: Option<Vec<Option<String>>>,
+    /// Unknown top-level keys of the document, kept so a rewrite loses nothing.
+    pub extra: Map<String, Value>,
+}
+
+fn u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
+    let arr = v
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Metadata(format!("{what} must be a list of integers")))?;
+    arr.iter()
+        .map(|x| {
+            x.as_u64()
+                .ok_or_else(|| Error::Metadata(format!("{what} must be a list of non-negative integers, got {x}")))
+        })
+        .collect()
+}
+
+fn expect_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
+    let v: Value = serde_json::from_slice(text)
+        .map_err(|e| Error::Metadata(format!("{what} is not valid JSON: {e}")))?;
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err(Error::Metadata(format!("{what} is not a JSON object"))),
+    }
+}
+
+/// Parse a JSON object document (metadata or attributes).
+pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
+    expect_object(text, what)
+}
+
+impl ArrayMetadata {
+    fn check(&self) -> Result<()> {
+        if self.shape.len() != self.chunk_shape.len() {
+            return Err(Error::Metadata(format!(
+                "shape has {} dimensions but chunk shape has {}",
+                self.shape.len(),
+                self.chunk_shape.len()
+            )));
+        }
+        if self.chunk_shape.contains(&0) {
+            return Err(Error::Metadata("chunk shape has a zero extent".into()));
+        }
+        let elems = self
+            .chunk_shape
+            .iter()
+            .try_fold(1u64, |a, &b| a.checked_mul(b))
+            .and_then(|n| n.checked_mul(self.dtype.size() as u64))
+            .filter(|&n| n <= isize::MAX as u64)
+            .ok_or_else(|| Error::Metadata("chunk shape is too large".into()))?;
+        let _ = elems;
+        if let Some(names) = &self.dimension_names {
+            if names.len() != self.shape.len() {
+                return Err(Error::Metadata("dimension_names length differs from shape".into()));
+            }
+        }
+        self.codecs.check_shape(&self.chunk_shape)?;
+        Ok(())
+    }
+
+    /// Bytes of one decoded chunk (native, C order).
+    pub fn chunk_bytes(&self) -> usize {
+        self.chunk_shape.iter().product::<u64>() as usize * self.dtype.size()
+    }
+
+    /// Parse a v3 `zarr.json` array document.
+    pub fn from_v3(doc: &Map<String, Value>) -> Result<Self> {
+        if doc.get("zarr_format").and_then(Value::as_u64) != Some(3) {
+            return Err(Error::Metadata("zarr_format is not 3".into()));
+        }
+        if doc.get("node_type").and_then(Value::as_str) != Some("array") {
+            return Err(Error::Metadata("node_type is not \"array\"".into()));
+        }
+        let shape = u64_list(doc.get("shape"), "shape")?;
+        let dt_name = match doc.get("data_type") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => return Err(Error::Unsupported(format!("data type {other}"))),
+            None => return Err(Error::Metadata("data_type is missing".into())),
+        };
+        let dtype = DataType::from_v3_name(&dt_name)?;
+        let grid = doc
+            .get("chunk_grid")
+            .and_then(Value::as_object)
+            .ok_or_else(|| Error::Metadata("chunk_grid is missing".into()))?;
+        match grid.get("name").and_then(Value::as_str) {
+            Some("regular") => {}
+            Some(other) => return Err(Error::Unsupported(format!("chunk grid \"{other}\""))),
+            None => return Err(Error::Metadata("chunk_grid has no name".into())),
+        }
+        let chunk_shape = u64_list(
+            grid.get("configuration").and_then(|c| c.get("chunk_shape")),
+            "chunk_grid.configuration.chunk_shape",
+        )?;
+        let kenc = doc
+            .get("chunk_key_encoding")
+            .and_then(Value::as_object)
+            .ok_or_else(|| Error::Metadata("chunk_key_encoding is missing".into()))?;
+        let sep = kenc.get("configuration").and_then(|c| c.get("separator"));
+        let key_encoding = match kenc.get("name").and_then(Value::as_str) {
+            Some("default") => ChunkKeyEncoding::Default {
+                separator: parse_separator(sep, '/')?,
+            },
+            Some("v2") => ChunkKeyEncoding::V2 {
+                separator: parse_separator(sep, '.')?,
+            },
+            Some(other) => {
+                return Err(Error::Unsupported(format!("chunk key encoding \"{other}\"")))
+            }
+            None => return Err(Error::Metadata("chunk_key_encoding has no name".into())),
+        };
+        let fill_value = FillValue::from_json(
+            dtype,
+            doc.get("fill_value")
+                .ok_or_else(|| Error::Metadata("fill_value is missing".into()))?,
+            true,
+        )?;
+        let codecs_json = doc
+            .get("codecs")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::Metadata("codecs must be a list".into()))?;
+        let codecs = CodecChain::from_v3(codecs_json, dtype, chunk_shape.len())?;
+        if let Some(st) = doc.get("storage_transformers") {
+            match st.as_array() {
+                Some(a) if a.is_empty() => {}
+                _ => return Err(Error::Unsupported(format!("storage transformers {st}"))),
+            }
+        }
+        let dimension_names = match doc.get("dimension_names") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(a)) => Some(
+                a.iter()
+                    .map(|n| match n {
+                        Value::Null => Ok(None),
+                        Value::String(s) => Ok(Some(s.clone())),
+                        _ => Err(Error::Metadata("dimension_names holds a non-string".into())),
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            Some(_) => return Err(Error::Metadata("dimension_names must be a list".into())),
+        };
+        let attributes = match doc.get("attributes") {
+            None => Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(_) => return Err(Error::Metadata("attributes must be an object".into())),
+        };
+        const KNOWN: [&str; 11] = [
+            "zarr_format",
+            "node_type",
+            "shape",
+            "data_type",
+            "chunk_grid",
+            "chunk_key_encoding",
+            "fill_value",
+            "codecs",
+            "attributes",
+            "dimension_names",
+            "storage_transformers",
+        ];
+        let mut extra = Map::new();
+        for (k, v) in doc {
+            if KNOWN.contains(&k.as_str()) {
+                continue;
+            }
+            // Extensions must say must_understand: false, or we cannot read safely.
+            let optional = v.get("must_understand").and_then(Value::as_bool) == Some(false);
+            if !optional {
+                return Err(Error::Unsupported(format!("metadata extension \"{k}\"")));
+            }
+            extra.insert(k.clone(), v.clone());
+        }
+        let m = ArrayMetadata {
+            format: ZarrFormat::V3,
+            shape,
+            chunk_shape,
+            dtype,
+            fill_value,
+            key_encoding,
+            codecs,
+            attributes,
+            dimension_names,
+            extra,
+        };
+        m.check()?;
+        Ok(m)
+    }
+
+    /// Parse a v2 `.zarray` document (attributes come separately from `.zattrs`).
+    pub fn from_v2(doc: &Map<String, Value>, attributes: Map<String, Value>) -> Result<Self> {
+        if doc.get("zarr_format").and_then(Value::as_u64) != Some(2) {
+            return Err(Error::Metadata("zarr_format is not 2".into()));
+        }
+        let shape = u64_list(doc.get("shape"), "shape")?;
+        let chunk_shape = u64_list(doc.get("chunks"), "chunks")?;
+        let (dtype, endian) = match doc.get("dtype") {
+            Some(Value::String(s)) => DataType::from_v2_name(s)?,
+            Some(other) => return Err(Error::Unsupported(format!("data type {other}"))),
+            None => return Err(Error::Metadata("dtype is missing".into())),
+        };
+        let order_f = match doc.get("order").and_then(Value::as_str) {
+            Some("C") | None => false,
+            Some("F") => true,
+            Some(o) => return Err(Error::Metadata(format!("order \"{o}\" is not C or F"))),
+        };
+        let fill_value = FillValue::from_json(
+            dtype,
+            doc.get("fill_value").unwrap_or(&Value::Null),
+            false,
+        )?;
+        let separator = parse_separator(doc.get("dimension_separator"), '.')?;
+        let filters = match doc.get("filters") {
+            None | Some(Value::Null) => vec![],
+            Some(Value::Array(a)) => a.clone(),
+            Some(_) => return Err(Error::Metadata("filters must be a list or null".into())),
+        };
+        let compressor = match doc.get("compressor") {
+            None | Some(Value::Null) => None,
+            Some(v @ Value::Object(_)) => Some(v.clone()),
+            Some(_) => return Err(Error::Metadata("compressor must be an object or null".into())),
+        };
+        let codecs = CodecChain::from_v2(
+            dtype,
+            endian,
+            order_f,
+            chunk_shape.len(),
+            &filters,
+            compressor.as_ref(),
+        )?;
+        let dimension_names = attributes
+            .get("_ARRAY_DIMENSIONS")
+            .and_then(Value::as_array)
+            .filter(|a| a.len() == shape.len())
+            .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+        let mut extra = Map::new();
+        for (k, v) in doc {
+            if ![
+                "zarr_format",
+                "shape",
+                "chunks",
+                "dtype",
+                "order",
+                "fill_value",
+                "dimension_separator",
+                "filters",
+                "compressor",
+            ]
+            .contains(&k.as_str())
+            {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+        let m = ArrayMetadata {
+            format: ZarrFormat::V2,
+            shape,
+            chunk_shape,
+            dtype,
+            fill_value,
+            key_encoding: ChunkKeyEncoding::V2 { separator },
+            codecs,
+            attributes,
+            dimension_names,
+            extra,
+        };
+        m.check()?;
+        Ok(m)
+    }
+
+    /// The v3 `zarr.json` document.
+    pub fn to_v3(&self) -> Value {
+        let (kname, sep) = match self.key_encoding {
+            ChunkKeyEncoding::Default { separator } => ("default", separator),
+            ChunkKeyEncoding::V2 { separator } => ("v2", separator),
+        };
+        let mut doc = Map::new();
+        doc.insert("shape".into(), json!(self.shape));
+        doc.insert("data_type".into(), json!(self.dtype.v3_name()));
+        doc.insert(
+            "chunk_grid".into(),
+            json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),
+        );
+        doc.insert(
+            "chunk_key_encoding".into(),
+            json!({"name": kname, "configuration": {"separator": sep.to_string()}}),
+        );
+        doc.insert("fill_value".into(), self.fill_value.to_json(self.dtype, true));
+        doc.insert("codecs".into(), Value::Array(self.codecs.to_v3_json()));
+        doc.insert("attributes".into(), Value::Object(self.attributes.clone()));
+        doc.insert("zarr_format".into(), json!(3));
+        doc.insert("node_type".into(), json!("array"));
+        doc.insert("storage_transformers".into(), json!([]));
+        if let Some(names) = &self.dimension_names {
+            doc.insert("dimension_names".into(), json!(names));
+        }
+        for (k, v) in &self.extra {
+            doc.insert(k.clone(), v.clone());
+        }
+        Value::Object(doc)
+    }
+
+    /// The v2 `.zarray` document (attributes go to `.zattrs`).
+    pub fn to_v2(&self) -> Result<Value> {
+        let separator = match self.key_encoding {
+            ChunkKeyEncoding::V2 { separator } => separator,
+            ChunkKeyEncoding::Default { .. } => {
+                return Err(Error::Internal("v2 array with a v3 key encoding".into()))
+            }
+        };
+        let (endian, order_f, filters, compressor) = self.codecs.to_v2_parts()?;
+        let mut doc = Map::new();
+        doc.insert("zarr_format".into(), json!(2));
+        doc.insert("shape".into(), json!(self.shape));
+        doc.insert("chunks".into(), json!(self.chunk_shape));
+        doc.insert("dtype".into(), json!(self.dtype.v2_name(endian)));
+        doc.insert("order".into(), json!(if order_f { "F" } else { "C" }));
+        doc.insert("fill_value".into(), self.fill_value.to_json(self.dtype, false));
+        doc.insert(
+            "filters".into(),
+            if filters.is_empty() {
+                Value::Null
+            } else {
+                Value::Array(filters)
+            },
+        );
+        doc.insert("compressor".into(), compressor.unwrap_or(Value::Null));
+        doc.insert("dimension_separator".into(), json!(separator.to_string()));
+        for (k, v) in &self.extra {
+            doc.insert(k.clone(), v.clone());
+        }
+        Ok(Value::Object(doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_keys() {
+        let d = ChunkKeyEncoding::Default { separator: '/' };
+        assert_eq!(d.key(&[1, 2]), "c/1/2");
+        assert_eq!(d.key(&[]), "c");
+        let d = ChunkKeyEncoding::Default { separator: '.' };
+        assert_eq!(d.key(&[0, 3]), "c.0.3");
+        let v = ChunkKeyEncoding::V2 { separator: '.' };
+        assert_eq!(v.key(&[1, 2]), "1.2");
+        assert_eq!(v.key(&[]), "0");
+        let v = ChunkKeyEncoding::V2 { separator: '/' };
+        assert_eq!(v.key(&[4, 5, 6]), "4/5/6");
+    }
+
+    #[test]
+    fn v3_rejects_unknown_things_by_name() {
+        let base = r#"{"zarr_format":3,"node_type":"array","shape":[4],"data_type":"int32",
+            "chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},
+            "chunk_key_encoding":{"name":"default","configuration":{"separator":"/"}},
+            "fill_value":0,"codecs":[{"name":"bytes","configuration":{"endian":"little"}}]}"#;
+        let doc = parse_object(base.as_bytes(), "zarr.json").unwrap();
+        let m = ArrayMetadata::from_v3(&doc).unwrap();
+        assert_eq!(m.shape, vec![4]);
+        let bad_codec = base.replace("\"bytes\"", "\"frobnicate\"");
+        let err = ArrayMetadata::from_v3(&parse_object(bad_codec.as_bytes(), "z").unwrap()).unwrap_err();
+        assert!(matches!(&err, Error::Unsupported(m) if m.contains("frobnicate")), "{err}");
+        let bad_type = base.replace("\"int32\"", "\"complex256\"");
+        let err = ArrayMetadata::from_v3(&parse_object(bad_type.as_bytes(), "z").unwrap()).unwrap_err();
+        assert!(matches!(&err, Error::Unsupported(m) if m.contains("complex256")), "{err}");
+        let ext = base.replace("\"fill_value\"", "\"my_ext\":{\"x\":1},\"fill_value\"");
+        assert!(ArrayMetadata::from_v3(&parse_object(ext.as_bytes(), "z").unwrap()).is_err());
+        let ext_ok = base.replace(
+            "\"fill_value\"",
+            "\"my_ext\":{\"must_understand\":false},\"fill_value\"",
+        );
+        let m = ArrayMetadata::from_v3(&parse_object(ext_ok.as_bytes(), "z").unwrap()).unwrap();
+        assert!(m.to_v3().get("my_ext").is_some());
+        assert!(parse_object(b"{not json", "zarr.json").is_err());
+    }
+
+    #[test]
+    fn v2_round_trip() {
+        let text = r#"{"zarr_format":2,"shape":[5,7],"chunks":[2,3],"dtype":">f8","order":"F",
+            "fill_value":"NaN","filters":null,"compressor":null,"dimension_separator":"/"}"#;
+        let m = ArrayMetadata::from_v2(&parse_object(text.as_bytes(), "z").unwrap(), Map::new()).unwrap();
+        assert_eq!(m.dtype, DataType::Float64);
+        assert!(m.fill_value.is_nan(DataType::Float64));
+        assert_eq!(m.key_encoding.key(&[1, 2]), "1/2");
+        let back = m.to_v2().unwrap();
+        assert_eq!(back["dtype"], ">f8");
+        assert_eq!(back["order"], "F");
+        assert_eq!(back["fill_value"], "NaN");
+        assert_eq!(back["dimension_separator"], "/");
+    }
+}

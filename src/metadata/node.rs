@@ -1,0 +1,144 @@
+//! Where a node's documents live in a store, and reading/writing them.
+//! v3: `<path>/zarr.json`; v2: `<path>/.zgroup` or `<path>/.zarray`, plus `.zattrs`.
+
+use super::{parse_object, ArrayMetadata, ZarrFormat};
+use crate::error::{Error, Result};
+use crate::store::{join, Store};
+use serde_json::{json, Map, Value};
+
+pub const V3_META: &str = "zarr.json";
+pub const V2_ARRAY: &str = ".zarray";
+pub const V2_GROUP: &str = ".zgroup";
+pub const V2_ATTRS: &str = ".zattrs";
+
+/// What is stored at a node path.
+#[derive(Debug, Clone)]
+pub enum NodeDoc {
+    Group {
+        format: ZarrFormat,
+        attributes: Map<String, Value>,
+    },
+    Array(Box<ArrayMetadata>),
+}
+
+fn read_attrs_v2(store: &dyn Store, path: &str) -> Result<Map<String, Value>> {
+    let key = join(path, V2_ATTRS);
+    match store.get(&key)? {
+        None => Ok(Map::new()),
+        Some(b) => parse_object(&b, &key),
+    }
+}
+
+/// Read the node at `path`, or None when no metadata document is there.
+pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
+    let key = join(path, V3_META);
+    if let Some(bytes) = store.get(&key)? {
+        let doc = parse_object(&bytes, &key)?;
+        return match doc.get("node_type").and_then(Value::as_str) {
+            Some("group") => {
+                if doc.get("zarr_format").and_then(Value::as_u64) != Some(3) {
+                    return Err(Error::Metadata(format!("{key}: zarr_format is not 3")));
+                }
+                let attributes = match doc.get("attributes") {
+                    None => Map::new(),
+                    Some(Value::Object(m)) => m.clone(),
+                    Some(_) => return Err(Error::Metadata(format!("{key}: attributes must be an object"))),
+                };
+                Ok(Some(NodeDoc::Group {
+                    format: ZarrFormat::V3,
+                    attributes,
+                }))
+            }
+            Some("array") => Ok(Some(NodeDoc::Array(Box::new(
+                ArrayMetadata::from_v3(&doc).map_err(|e| e.context(&key))?,
+            )))),
+            _ => Err(Error::Metadata(format!("{key}: node_type is not \"group\" or \"array\""))),
+        };
+    }
+    let akey = join(path, V2_ARRAY);
+    if let Some(bytes) = store.get(&akey)? {
+        let doc = parse_object(&bytes, &akey)?;
+        let attrs = read_attrs_v2(store, path)?;
+        return Ok(Some(NodeDoc::Array(Box::new(
+            ArrayMetadata::from_v2(&doc, attrs).map_err(|e| e.context(&akey))?,
+        ))));
+    }
+    let gkey = join(path, V2_GROUP);
+    if let Some(bytes) = store.get(&gkey)? {
+        let doc = parse_object(&bytes, &gkey)?;
+        if doc.get("zarr_format").and_then(Value::as_u64) != Some(2) {
+            return Err(Error::Metadata(format!("{gkey}: zarr_format is not 2")));
+        }
+        return Ok(Some(NodeDoc::Group {
+            format: ZarrFormat::V2,
+            attributes: read_attrs_v2(store, path)?,
+        }));
+    }
+    Ok(None)
+}
+
+/// The kind of the node at `path` without parsing array metadata fully
+/// (used for listings).
+pub fn kind(store: &dyn Store, path: &str) -> Result<Option<&'static str>> {
+    let key = join(path, V3_META);
+    if let Some(bytes) = store.get(&key)? {
+        let doc = parse_object(&bytes, &key)?;
+        return Ok(match doc.get("node_type").and_then(Value::as_str) {
+            Some("group") => Some("group"),
+            Some("array") => Some("array"),
+            _ => None,
+        });
+    }
+    if store.exists(&join(path, V2_ARRAY))? {
+        return Ok(Some("array"));
+    }
+    if store.exists(&join(path, V2_GROUP))? {
+        return Ok(Some("group"));
+    }
+    Ok(None)
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut s = serde_json::to_vec_pretty(v).expect("JSON values serialize");
+    s.push(b'\n');
+    s
+}
+
+pub fn write_group(store: &dyn Store, path: &str, format: ZarrFormat, attributes: &Map<String, Value>) -> Result<()> {
+    match format {
+        ZarrFormat::V3 => store.set(
+            &join(path, V3_META),
+            &pretty(&json!({"zarr_format": 3, "node_type": "group", "attributes": attributes})),
+        ),
+        ZarrFormat::V2 => {
+            store.set(&join(path, V2_GROUP), &pretty(&json!({"zarr_format": 2})))?;
+            write_attrs_v2(store, path, attributes)
+        }
+    }
+}
+
+fn write_attrs_v2(store: &dyn Store, path: &str, attributes: &Map<String, Value>) -> Result<()> {
+    let key = join(path, V2_ATTRS);
+    if attributes.is_empty() {
+        store.delete(&key)
+    } else {
+        store.set(&key, &pretty(&Value::Object(attributes.clone())))
+    }
+}
+
+pub fn write_array(store: &dyn Store, path: &str, meta: &ArrayMetadata) -> Result<()> {
+    match meta.format {
+        ZarrFormat::V3 => store.set(&join(path, V3_META), &pretty(&meta.to_v3())),
+        ZarrFormat::V2 => {
+            // Attributes first: a reader never sees the array before its attributes.
+            let mut attrs = meta.attributes.clone();
+            if let Some(names) = &meta.dimension_names {
+                if !attrs.contains_key("_ARRAY_DIMENSIONS") && names.iter().all(Option::is_some) {
+                    attrs.insert("_ARRAY_DIMENSIONS".into(), json!(names));
+                }
+            }
+            write_attrs_v2(store, path, &attrs)?;
+            store.set(&join(path, V2_ARRAY), &pretty(&meta.to_v2()?))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! A local filesystem directory store. Every write goes to a hidden temporary
+//! file in the target directory and is renamed over the key, so a crash or a
+//! failed write never leaves a torn value (process crashes; surviving power
+//! loss would also need fsync, which this store does not do, for speed).
+
+use super::{ListEntry, Store};
+use crate::error::{Error, Result};
+use std::fs::{self, File};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug)]
+pub struct FsStore {
+    root: PathBuf,
+    id: String,
+}
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Temporary files start with this; listings skip them.
+const TMP_PREFIX: &str = ".zarr-tmp.";
+
+impl FsStore {
+    pub fn open(root: PathBuf, create: bool) -> Result<Self> {
+        if create {
+            fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
+        } else if !root.is_dir() {
+            return Err(Error::NotFound(format!("directory {}", root.display())));
+        }
+        let canon = fs::canonicalize(&root).unwrap_or(root.clone());
+        Ok(FsStore {
+            id: format!("file://{}", canon.display()),
+            root,
+        })
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.root.join(key)
+    }
+}
+
+impl Store for FsStore {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        match fs::read(self.path(key)) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) if e.kind() == ErrorKind::IsADirectory => Ok(None),
+            Err(e) => Err(Error::io(key, e)),
+        }
+    }
+
+    fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
+        let f = match File::open(self.path(key)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+                return Ok(None)
+            }
+            Err(e) => return Err(Error::io(key, e)),
+        };
+        let size = f.metadata().map_err(|e| Error::io(key, e))?.len();
+        let start = offset.min(size);
+        let n = len.min(size - start) as usize;
+        let mut buf = vec![0u8; n];
+        // A positioned read: only the requested range leaves the disk.
+        f.read_exact_at(&mut buf, start).map_err(|e| Error::io(key, e))?;
+        Ok(Some(buf))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        let path = self.path(key);
+        let dir = path
+            .parent()
+            .ok_or_else(|| Error::InvalidArgument(format!("bad key \"{key}\"")))?;
+        fs::create_dir_all(dir).map_err(|e| Error::io(key, e))?;
+        let tmp = dir.join(format!(
+            "{TMP_PREFIX}{}.{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let result = (|| {
+            let mut f = File::create(&tmp)?;
+            f.write_all(value)?;
+            drop(f);
+            fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(Error::io(key, e));
+        }
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        match fs::remove_file(self.path(key)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(key, e)),
+        }
+    }
+
+    fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>> {
+        let dir = if prefix.is_empty() {
+            self.root.clone()
+        } else {
+            self.path(prefix)
+        };
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(Error::io(prefix, e)),
+        };
+        let mut out = vec![];
+        for ent in rd {
+            let ent = ent.map_err(|e| Error::io(prefix, e))?;
+            let Ok(name) = ent.file_name().into_string() else { continue };
+            if name.starts_with(TMP_PREFIX) {
+                continue;
+            }
+            let is_dir = ent.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            out.push(ListEntry { name, is_dir });
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn exists(&self, key: &str) -> Result<bool> {
+        Ok(self.path(key).is_file())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_range_delete_list() {
+        let d = tempfile::tempdir().unwrap();
+        let s = FsStore::open(d.path().join("s.zarr"), true).unwrap();
+        s.set("a/b/c/0/0", b"0123456789").unwrap();
+        assert_eq!(s.get_range("a/b/c/0/0", 3, 4).unwrap().unwrap(), b"3456");
+        assert_eq!(s.get_range("a/b/c/0/0", 8, 100).unwrap().unwrap(), b"89");
+        assert!(s.get("a/b/nope").unwrap().is_none());
+        assert!(s.get("a/b/c/0/0/x").unwrap().is_none());
+        assert_eq!(s.list_dir("a").unwrap(), vec![ListEntry { name: "b".into(), is_dir: true }]);
+        // No temporary file is left behind.
+        assert_eq!(s.list_dir("a/b/c/0").unwrap().len(), 1);
+        assert_eq!(fs::read_dir(d.path().join("s.zarr/a/b/c/0")).unwrap().count(), 1);
+        s.delete("a/b/c/0/0").unwrap();
+        s.delete("a/b/c/0/0").unwrap();
+        assert!(!s.exists("a/b/c/0/0").unwrap());
+        assert!(matches!(FsStore::open(d.path().join("missing"), false), Err(Error::NotFound(_))));
+    }
+}

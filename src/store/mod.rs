@@ -1,0 +1,100 @@
+//! Key/value stores. Keys are `/`-separated relative paths (`a/b/zarr.json`,
+//! `a/b/c/0/1`); the Store trait is all the engine needs of a backend.
+
+pub mod fs;
+pub mod memory;
+
+use crate::error::{Error, Result};
+use std::sync::Arc;
+
+/// One entry of a listing: a child name under a prefix, and whether it is a
+/// "directory" (has keys below it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ListEntry {
+    pub name: String,
+    pub is_dir: bool,
+}
+
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// A stable identity for this store (used to key the per-chunk locks).
+    fn id(&self) -> &str;
+    /// The whole value, or None if the key does not exist.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// `len` bytes from `offset` (fewer at the end of the value), or None if the key does not exist.
+    fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>>;
+    /// Store a value atomically: a reader sees the old or the new value, never a mix.
+    fn set(&self, key: &str, value: &[u8]) -> Result<()>;
+    /// Remove a key; removing a missing key is not an error.
+    fn delete(&self, key: &str) -> Result<()>;
+    /// The children directly under `prefix` (`""` for the root), sorted by name.
+    fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>>;
+    fn exists(&self, key: &str) -> Result<bool> {
+        Ok(self.get(key)?.is_some())
+    }
+}
+
+/// Open the store a URL names: a plain path, `file://` URL or `memory://NAME`.
+/// `create` makes a missing filesystem directory.
+pub fn open_url(url: &str, create: bool) -> Result<Arc<dyn Store>> {
+    if let Some(name) = url.strip_prefix("memory://") {
+        return Ok(memory::MemoryStore::named(name));
+    }
+    let path = if let Some(rest) = url.strip_prefix("file://") {
+        // file:///abs/path or file://localhost/abs/path
+        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+        if !rest.starts_with('/') {
+            return Err(Error::InvalidArgument(format!("file URL \"{url}\" is not absolute")));
+        }
+        percent_decode(rest)?
+    } else if let Some((scheme, _)) = url.split_once("://") {
+        return Err(Error::Unsupported(format!("store URL scheme \"{scheme}\"")));
+    } else {
+        url.to_owned()
+    };
+    if path.is_empty() {
+        return Err(Error::InvalidArgument("empty store path".into()));
+    }
+    Ok(Arc::new(fs::FsStore::open(path.into(), create)?))
+}
+
+fn percent_decode(s: &str) -> Result<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| Error::InvalidArgument(format!("bad percent escape in \"{s}\"")))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::InvalidArgument(format!("path \"{s}\" is not UTF-8")))
+}
+
+/// Join a node path and a key below it.
+pub fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}/{key}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(matches!(open_url("s3x://bucket/x", false), Err(Error::Unsupported(m)) if m.contains("s3x")));
+        assert!(open_url("file://relative", false).is_err());
+        assert_eq!(percent_decode("/a%20b").unwrap(), "/a b");
+        assert!(open_url("memory://t-urls", true).is_ok());
+    }
+}
