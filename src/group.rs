@@ -55,7 +55,9 @@ fn normalize(rel: &str) -> Result<Vec<&str>> {
             continue;
         }
         if p == "." || p == ".." || p.contains('\\') || p.contains('\0') || p.starts_with(".z") || p == node::V3_META {
-            return Err(Error::InvalidArgument(format!("bad node name \"{p}\" in path \"{rel}\"")));
+            return Err(Error::InvalidArgument(format!(
+                "bad node name \"{p}\" in path \"{rel}\""
+            )));
         }
         parts.push(p);
     }
@@ -131,7 +133,9 @@ impl Group {
                 format,
                 read_only: self.read_only,
             }),
-            Some(node::NodeDoc::Array(_)) => Err(Error::InvalidArgument(format!("\"{path}\" is an array, not a group"))),
+            Some(node::NodeDoc::Array(_)) => {
+                Err(Error::InvalidArgument(format!("\"{path}\" is an array, not a group")))
+            }
             None => Err(Error::NotFound(format!("group \"{path}\""))),
         }
     }
@@ -284,7 +288,9 @@ impl Group {
     pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
         self.check_writable()?;
         match node::read(self.store.as_ref(), &self.path)? {
-            Some(node::NodeDoc::Group { .. }) => node::write_group(self.store.as_ref(), &self.path, self.format, &attrs),
+            Some(node::NodeDoc::Group { .. }) => {
+                node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
+            }
             Some(node::NodeDoc::Array(_)) => self.open_array("")?.set_attributes(attrs),
             None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
         }

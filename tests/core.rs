@@ -15,7 +15,10 @@ fn roots() -> Vec<(Group, tempfile::TempDir)> {
     let mut out = vec![];
     for (i, f) in [ZarrFormat::V2, ZarrFormat::V3].into_iter().enumerate() {
         let d = tempfile::tempdir().unwrap();
-        out.push((Group::open_root(d.path().join("x.zarr").to_str().unwrap(), Mode::Create, Some(f)).unwrap(), d));
+        out.push((
+            Group::open_root(d.path().join("x.zarr").to_str().unwrap(), Mode::Create, Some(f)).unwrap(),
+            d,
+        ));
         let d2 = tempfile::tempdir().unwrap();
         let url = format!("memory://core-{}-{i}", std::process::id());
         out.push((Group::open_root(&url, Mode::Create, Some(f)).unwrap(), d2));
@@ -26,10 +29,23 @@ fn roots() -> Vec<(Group, tempfile::TempDir)> {
 #[test]
 fn strided_round_trip_with_edge_chunks_every_format_and_store() {
     for (root, _d) in roots() {
-        for codecs in [json!([]), json!([{"name": "zstd", "configuration": {"level": 1}}]), json!([{"name": "gzip", "configuration": {"level": 1}}])] {
-            let name = format!("a{}", codecs.as_array().unwrap().len() + codecs.to_string().len());
+        for (ci, codecs) in [
+            json!([]),
+            json!([{"name": "zstd", "configuration": {"level": 1}}]),
+            json!([{"name": "gzip", "configuration": {"level": 1}}]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let name = format!("a{ci}");
             let meta = root
-                .simple_metadata(DataType::Int32, &[7, 11], &[3, 4], Some(codecs.as_array().unwrap()), Some(&(-1i32).to_ne_bytes()))
+                .simple_metadata(
+                    DataType::Int32,
+                    &[7, 11],
+                    &[3, 4],
+                    Some(codecs.as_array().unwrap()),
+                    Some(&(-1i32).to_ne_bytes()),
+                )
                 .unwrap();
             let a = root.create_array(&name, meta).unwrap();
             // Missing chunks read as fill.
@@ -38,7 +54,12 @@ fn strided_round_trip_with_edge_chunks_every_format_and_store() {
             assert!(to_i32s(&out).iter().all(|&v| v == -1));
             // Strided write of rows 1,3,5 and columns 2,5,8.
             let vals: Vec<i32> = (0..9).map(|i| i * 10).collect();
-            a.write(&Selection::new(&[7, 11], &[1, 2], &[3, 3], Some(&[2, 3])).unwrap(), DataType::Int32, &i32s(&vals)).unwrap();
+            a.write(
+                &Selection::new(&[7, 11], &[1, 2], &[3, 3], Some(&[2, 3])).unwrap(),
+                DataType::Int32,
+                &i32s(&vals),
+            )
+            .unwrap();
             let mut expect = vec![-1i32; 77];
             for r in 0..3 {
                 for c in 0..3 {
@@ -50,9 +71,17 @@ fn strided_round_trip_with_edge_chunks_every_format_and_store() {
             // Reopen and read a strided window converted to f64.
             let b = root.open_array(&name).unwrap();
             let mut f = vec![0u8; 3 * 2 * 8];
-            b.read(&Selection::new(&[7, 11], &[1, 2], &[3, 2], Some(&[2, 3])).unwrap(), DataType::Float64, &mut f).unwrap();
+            b.read(
+                &Selection::new(&[7, 11], &[1, 2], &[3, 2], Some(&[2, 3])).unwrap(),
+                DataType::Float64,
+                &mut f,
+            )
+            .unwrap();
             let got: Vec<f64> = f.chunks(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect();
-            let want: Vec<f64> = (0..3).flat_map(|r| (0..2).map(move |c| (r, c))).map(|(r, c)| expect[(1 + 2 * r) * 11 + 2 + 3 * c] as f64).collect();
+            let want: Vec<f64> = (0..3)
+                .flat_map(|r| (0..2).map(move |c| (r, c)))
+                .map(|(r, c)| expect[(1 + 2 * r) * 11 + 2 + 3 * c] as f64)
+                .collect();
             assert_eq!(got, want);
         }
     }
@@ -67,7 +96,9 @@ fn range_errors_change_nothing() {
         // The last value does not fit: nothing may change, not even the first chunk.
         let mut vals: Vec<i32> = vec![1; 10];
         vals[9] = -3;
-        let e = a.write(&Selection::all(&[10]), DataType::Int32, &i32s(&vals)).unwrap_err();
+        let e = a
+            .write(&Selection::all(&[10]), DataType::Int32, &i32s(&vals))
+            .unwrap_err();
         assert!(matches!(e, Error::Range(_)), "{e}");
         let mut out = vec![0u8; 10];
         a.read(&Selection::all(&[10]), DataType::UInt8, &mut out).unwrap();
@@ -75,9 +106,13 @@ fn range_errors_change_nothing() {
         // Reading into a too-narrow type is a range error as well.
         let big = root.simple_metadata(DataType::Int32, &[2], &[2], None, None).unwrap();
         let b = root.create_array("i32", big).unwrap();
-        b.write(&Selection::all(&[2]), DataType::Int32, &i32s(&[1, 100_000])).unwrap();
+        b.write(&Selection::all(&[2]), DataType::Int32, &i32s(&[1, 100_000]))
+            .unwrap();
         let mut small = vec![0u8; 4];
-        assert!(matches!(b.read(&Selection::all(&[2]), DataType::Int16, &mut small), Err(Error::Range(_))));
+        assert!(matches!(
+            b.read(&Selection::all(&[2]), DataType::Int16, &mut small),
+            Err(Error::Range(_))
+        ));
     }
 }
 
@@ -86,21 +121,45 @@ fn empty_chunks_are_not_stored_and_become_deleted() {
     let d = tempfile::tempdir().unwrap();
     let root = Group::open_root(d.path().join("e.zarr").to_str().unwrap(), Mode::Create, None).unwrap();
     let fill = f64::NAN.to_ne_bytes();
-    let meta = root.simple_metadata(DataType::Float64, &[4], &[2], Some(&[]), Some(&fill)).unwrap();
+    let meta = root
+        .simple_metadata(DataType::Float64, &[4], &[2], Some(&[]), Some(&fill))
+        .unwrap();
     let a = root.create_array("nan", meta).unwrap();
     let chunk0 = d.path().join("e.zarr/nan/c/0");
     let nan2: Vec<u8> = [f64::NAN, f64::NAN].iter().flat_map(|v| v.to_ne_bytes()).collect();
-    a.write(&Selection::new(&[4], &[0], &[2], None).unwrap(), DataType::Float64, &nan2).unwrap();
+    a.write(
+        &Selection::new(&[4], &[0], &[2], None).unwrap(),
+        DataType::Float64,
+        &nan2,
+    )
+    .unwrap();
     assert!(!chunk0.exists(), "an all-NaN chunk under a NaN fill is empty");
-    a.write(&Selection::new(&[4], &[0], &[1], None).unwrap(), DataType::Float64, &1.5f64.to_ne_bytes()).unwrap();
+    a.write(
+        &Selection::new(&[4], &[0], &[1], None).unwrap(),
+        DataType::Float64,
+        &1.5f64.to_ne_bytes(),
+    )
+    .unwrap();
     assert!(chunk0.exists());
-    a.write(&Selection::new(&[4], &[0], &[1], None).unwrap(), DataType::Float64, &f64::NAN.to_ne_bytes()).unwrap();
+    a.write(
+        &Selection::new(&[4], &[0], &[1], None).unwrap(),
+        DataType::Float64,
+        &f64::NAN.to_ne_bytes(),
+    )
+    .unwrap();
     assert!(!chunk0.exists(), "a chunk that became all fill is deleted");
     a.set_write_empty_chunks(true);
-    a.write(&Selection::new(&[4], &[0], &[2], None).unwrap(), DataType::Float64, &nan2).unwrap();
+    a.write(
+        &Selection::new(&[4], &[0], &[2], None).unwrap(),
+        DataType::Float64,
+        &nan2,
+    )
+    .unwrap();
     assert!(chunk0.exists(), "write_empty_chunks on stores it");
     // -0.0 under a 0.0 fill is data.
-    let meta = root.simple_metadata(DataType::Float32, &[2], &[2], Some(&[]), None).unwrap();
+    let meta = root
+        .simple_metadata(DataType::Float32, &[2], &[2], Some(&[]), None)
+        .unwrap();
     let z = root.create_array("negzero", meta).unwrap();
     let neg: Vec<u8> = [-0.0f32, 0.0].iter().flat_map(|v| v.to_ne_bytes()).collect();
     z.write(&Selection::all(&[2]), DataType::Float32, &neg).unwrap();
@@ -112,23 +171,37 @@ fn errors_are_clear() {
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("h.zarr");
     let ps = p.to_str().unwrap();
-    assert!(matches!(Group::open_root(ps, Mode::Read, None), Err(Error::NotFound(_))));
+    assert!(matches!(
+        Group::open_root(ps, Mode::Read, None),
+        Err(Error::NotFound(_))
+    ));
     let root = Group::open_root(ps, Mode::Create, None).unwrap();
     let meta = root.simple_metadata(DataType::Int16, &[4], &[2], None, None).unwrap();
     let a = root.create_array("g/x", meta.clone()).unwrap();
     assert!(matches!(root.create_array("g/x", meta), Err(Error::Exists(_))));
     assert!(matches!(root.open_array("../etc"), Err(Error::InvalidArgument(_))));
-    assert!(matches!(a.read(&Selection::all(&[4]), DataType::Int16, &mut [0u8; 7]), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        a.read(&Selection::all(&[4]), DataType::Int16, &mut [0u8; 7]),
+        Err(Error::InvalidArgument(_))
+    ));
     a.write(&Selection::all(&[4]), DataType::Int16, &[1u8; 8]).unwrap();
     // Corrupt chunk: the message names the key.
     std::fs::write(p.join("g/x/c/1"), b"garbage").unwrap();
-    let e = a.read(&Selection::all(&[4]), DataType::Int16, &mut [0u8; 8]).unwrap_err();
+    let e = a
+        .read(&Selection::all(&[4]), DataType::Int16, &mut [0u8; 8])
+        .unwrap_err();
     assert!(matches!(&e, Error::Codec(m) if m.contains("g/x/c/1")), "{e}");
     // Read-only hierarchy.
     let ro = Group::open_root(ps, Mode::Read, None).unwrap();
     let b = ro.open_array("g/x").unwrap();
-    assert!(matches!(b.write(&Selection::all(&[4]), DataType::Int16, &[0u8; 8]), Err(Error::ReadOnly(_))));
-    assert!(matches!(ro.create_group("new", Default::default()), Err(Error::ReadOnly(_))));
+    assert!(matches!(
+        b.write(&Selection::all(&[4]), DataType::Int16, &[0u8; 8]),
+        Err(Error::ReadOnly(_))
+    ));
+    assert!(matches!(
+        ro.create_group("new", Default::default()),
+        Err(Error::ReadOnly(_))
+    ));
     // Listing sees the implicitly created group.
     let members = root.list().unwrap();
     assert_eq!(members.len(), 1);
@@ -141,12 +214,18 @@ fn errors_are_clear() {
 #[test]
 fn v2_order_f_and_big_endian_round_trip() {
     let d = tempfile::tempdir().unwrap();
-    let root = Group::open_root(d.path().join("f.zarr").to_str().unwrap(), Mode::Create, Some(ZarrFormat::V2)).unwrap();
+    let root = Group::open_root(
+        d.path().join("f.zarr").to_str().unwrap(),
+        Mode::Create,
+        Some(ZarrFormat::V2),
+    )
+    .unwrap();
     let doc = r#"{"zarr_format":2,"shape":[5,6],"chunks":[2,4],"dtype":">i4","order":"F","fill_value":7,
         "filters":null,"compressor":{"id":"zlib","level":1},"dimension_separator":"/"}"#;
     let a = root.create_array_json("f", doc).unwrap();
     let vals: Vec<i32> = (0..30).collect();
-    a.write(&Selection::all(&[5, 6]), DataType::Int32, &i32s(&vals)).unwrap();
+    a.write(&Selection::all(&[5, 6]), DataType::Int32, &i32s(&vals))
+        .unwrap();
     let b = root.open_array("f").unwrap();
     let mut out = vec![0u8; 120];
     b.read(&Selection::all(&[5, 6]), DataType::Int32, &mut out).unwrap();
@@ -165,7 +244,12 @@ fn concurrent_writers_to_one_chunk_lose_nothing() {
             std::thread::spawn(move || {
                 for i in 0..8u64 {
                     let idx = t * 8 + i;
-                    a.write(&Selection::new(&[64], &[idx], &[1], None).unwrap(), DataType::Int32, &i32s(&[idx as i32 + 1])).unwrap();
+                    a.write(
+                        &Selection::new(&[64], &[idx], &[1], None).unwrap(),
+                        DataType::Int32,
+                        &i32s(&[idx as i32 + 1]),
+                    )
+                    .unwrap();
                 }
             })
         })
@@ -176,4 +260,39 @@ fn concurrent_writers_to_one_chunk_lose_nothing() {
     let mut out = vec![0u8; 256];
     a.read(&Selection::all(&[64]), DataType::Int32, &mut out).unwrap();
     assert_eq!(to_i32s(&out), (1..=64).collect::<Vec<i32>>());
+}
+
+#[test]
+fn truncated_or_overlong_chunks_are_codec_errors_naming_the_key() {
+    for codecs in [
+        json!([]),
+        json!([{"name": "zstd", "configuration": {"level": 1, "checksum": true}}]),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("t.zarr");
+        let root = Group::open_root(p.to_str().unwrap(), Mode::Create, None).unwrap();
+        let meta = root
+            .simple_metadata(DataType::Int32, &[8], &[4], Some(codecs.as_array().unwrap()), None)
+            .unwrap();
+        let a = root.create_array("v", meta).unwrap();
+        let vals: Vec<i32> = (1..=8).collect();
+        a.write(&Selection::all(&[8]), DataType::Int32, &i32s(&vals)).unwrap();
+        let key = p.join("v/c/1");
+        let good = std::fs::read(&key).unwrap();
+        for bad in [good[..good.len() - 3].to_vec(), [good.clone(), vec![0u8; 4]].concat()] {
+            std::fs::write(&key, &bad).unwrap();
+            let mut out = vec![0u8; 32];
+            let e = a.read(&Selection::all(&[8]), DataType::Int32, &mut out).unwrap_err();
+            assert!(matches!(&e, Error::Codec(m) if m.contains("v/c/1")), "{codecs}: {e}");
+            // A read of the intact chunk alone still works.
+            let mut first = vec![0u8; 16];
+            a.read(
+                &Selection::new(&[8], &[0], &[4], None).unwrap(),
+                DataType::Int32,
+                &mut first,
+            )
+            .unwrap();
+            assert_eq!(to_i32s(&first), vec![1, 2, 3, 4]);
+        }
+    }
 }

@@ -155,7 +155,9 @@ fn range_error<S: Elem>(s: S) -> Error {
         }
         _ => Error::Range(format!(
             "value {} does not fit the target type",
-            s.to_i128().map(|v| v.to_string()).unwrap_or_else(|| format!("{:?}", s.to_f64()))
+            s.to_i128()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| format!("{:?}", s.to_f64()))
         )),
     }
 }
@@ -244,9 +246,9 @@ pub fn may_fail(src: DataType, dst: DataType) -> bool {
     };
     let ((sk, ss), (dk, ds)) = (rank(src), rank(dst));
     !match (sk, dk) {
-        (0, _) => true,                  // bool fits everywhere
-        (1, 1) | (2, 2) | (3, 3) => ds >= ss, // same kind, wider
-        (2, 1) => ds > ss,               // unsigned into a wider signed
+        (0, _) => true,                                          // bool fits everywhere
+        (1, 1) | (2, 2) | (3, 3) => ds >= ss,                    // same kind, wider
+        (2, 1) => ds > ss,                                       // unsigned into a wider signed
         (1 | 2, 3) => dst != Float16 || ss == 1 || src == Int16, // integers into floats (rounded), u16 overflows f16
         _ => false,
     }
@@ -291,7 +293,10 @@ mod tests {
         assert_eq!(conv1::<u8, i8>(127, UInt8, Int8).unwrap(), 127);
         assert!(conv1::<f64, f32>(1e300, Float64, Float32).is_err());
         assert!(conv1::<f64, f32>(f64::NAN, Float64, Float32).unwrap().is_nan());
-        assert_eq!(conv1::<f64, f32>(f64::INFINITY, Float64, Float32).unwrap(), f32::INFINITY);
+        assert_eq!(
+            conv1::<f64, f32>(f64::INFINITY, Float64, Float32).unwrap(),
+            f32::INFINITY
+        );
         assert!(conv1::<f64, half::f16>(1e6, Float64, Float16).is_err());
         assert_eq!(conv1::<i32, super::Bool>(1, Int32, DataType::Bool).unwrap().0, 1);
         assert!(conv1::<i32, super::Bool>(2, Int32, DataType::Bool).is_err());
@@ -302,7 +307,19 @@ mod tests {
     /// `may_fail == false` must really mean no value can fail: try extremes.
     #[test]
     fn may_fail_is_sound() {
-        let extremes: Vec<f64> = vec![0.0, 1.0, -1.0, 127.0, -128.0, 255.0, 65535.0, -32768.0, 4294967295.0, -2147483648.0, 1.5];
+        let extremes: Vec<f64> = vec![
+            0.0,
+            1.0,
+            -1.0,
+            127.0,
+            -128.0,
+            255.0,
+            65535.0,
+            -32768.0,
+            4294967295.0,
+            -2147483648.0,
+            1.5,
+        ];
         for st in ALL_TYPES {
             for dt in ALL_TYPES {
                 if may_fail(st, dt) {
@@ -310,18 +327,35 @@ mod tests {
                 }
                 let mut vals: Vec<Vec<u8>> = vec![];
                 // the type's own min/max
-                macro_rules! mm { ($t:ty) => { vec![<$t>::MIN.to_ne_bytes().to_vec(), <$t>::MAX.to_ne_bytes().to_vec()] } }
+                macro_rules! mm {
+                    ($t:ty) => {
+                        vec![
+                            <$t>::MIN.to_ne_bytes().to_vec(),
+                            <$t>::MAX.to_ne_bytes().to_vec(),
+                        ]
+                    };
+                }
                 vals.extend(match st {
                     DataType::Bool => vec![vec![0], vec![1]],
-                    DataType::Int8 => mm!(i8), DataType::Int16 => mm!(i16), DataType::Int32 => mm!(i32),
-                    DataType::Int64 => mm!(i64), DataType::UInt8 => mm!(u8), DataType::UInt16 => mm!(u16),
-                    DataType::UInt32 => mm!(u32), DataType::UInt64 => mm!(u64), DataType::Float32 => mm!(f32),
-                    DataType::Float64 => mm!(f64), DataType::Float16 => mm!(half::f16),
+                    DataType::Int8 => mm!(i8),
+                    DataType::Int16 => mm!(i16),
+                    DataType::Int32 => mm!(i32),
+                    DataType::Int64 => mm!(i64),
+                    DataType::UInt8 => mm!(u8),
+                    DataType::UInt16 => mm!(u16),
+                    DataType::UInt32 => mm!(u32),
+                    DataType::UInt64 => mm!(u64),
+                    DataType::Float32 => mm!(f32),
+                    DataType::Float64 => mm!(f64),
+                    DataType::Float16 => mm!(half::f16),
                 });
                 let _ = &extremes;
                 for v in vals {
                     let mut dst = vec![0u8; dt.size()];
-                    assert!(convert(&v, st, st.size(), &mut dst, dt, dt.size(), 1).is_ok(), "{st:?} -> {dt:?}");
+                    assert!(
+                        convert(&v, st, st.size(), &mut dst, dt, dt.size(), 1).is_ok(),
+                        "{st:?} -> {dt:?}"
+                    );
                 }
             }
         }

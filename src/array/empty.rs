@@ -6,11 +6,22 @@
 use crate::metadata::{DataType, FillValue};
 
 pub fn is_all_fill(chunk: &[u8], dtype: DataType, fill: &FillValue) -> bool {
+    if fill.is_null {
+        // v2 `fill_value: null`: no value is "the fill", so every chunk is
+        // stored (as zarr-python does); missing chunks still read as zero.
+        return false;
+    }
     if fill.is_nan(dtype) {
         return match dtype {
-            DataType::Float32 => chunk.chunks_exact(4).all(|c| f32::from_ne_bytes(c.try_into().unwrap()).is_nan()),
-            DataType::Float64 => chunk.chunks_exact(8).all(|c| f64::from_ne_bytes(c.try_into().unwrap()).is_nan()),
-            DataType::Float16 => chunk.chunks_exact(2).all(|c| half::f16::from_ne_bytes([c[0], c[1]]).is_nan()),
+            DataType::Float32 => chunk
+                .chunks_exact(4)
+                .all(|c| f32::from_ne_bytes(c.try_into().unwrap()).is_nan()),
+            DataType::Float64 => chunk
+                .chunks_exact(8)
+                .all(|c| f64::from_ne_bytes(c.try_into().unwrap()).is_nan()),
+            DataType::Float16 => chunk
+                .chunks_exact(2)
+                .all(|c| half::f16::from_ne_bytes([c[0], c[1]]).is_nan()),
             _ => false,
         };
     }
@@ -31,6 +42,12 @@ pub fn is_all_fill(chunk: &[u8], dtype: DataType, fill: &FillValue) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn null_fill_never_matches() {
+        let fill = FillValue::from_json(DataType::Int32, &serde_json::Value::Null, false).unwrap();
+        assert!(!is_all_fill(&[0u8; 16], DataType::Int32, &fill));
+    }
 
     #[test]
     fn zero_and_negative_zero() {

@@ -19,6 +19,7 @@ pub use selection::Selection;
 use selection::{ChunkTask, DimPiece};
 use serde_json::{Map, Value};
 use std::hash::{Hash, Hasher};
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
@@ -59,7 +60,9 @@ impl Array {
     pub fn open(store: Arc<dyn Store>, path: &str, read_only: bool) -> Result<Self> {
         match node::read(store.as_ref(), path)? {
             Some(node::NodeDoc::Array(meta)) => Ok(Self::from_parts(store, path.to_owned(), *meta, read_only)),
-            Some(node::NodeDoc::Group { .. }) => Err(Error::InvalidArgument(format!("\"{path}\" is a group, not an array"))),
+            Some(node::NodeDoc::Group { .. }) => {
+                Err(Error::InvalidArgument(format!("\"{path}\" is a group, not an array")))
+            }
             None => Err(Error::NotFound(format!("array \"{path}\""))),
         }
     }
@@ -140,8 +143,30 @@ impl Array {
         let out = &mut out[..need];
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let shared = SharedOut::new(out);
+        let stream = meta.codecs.can_stream();
         let run = |t: &ChunkTask| -> Result<()> {
             let key = self.chunk_key(&meta, &t.coords);
+            if stream {
+                // Decode while scattering: no whole decoded chunk in memory.
+                return match self.store.reader(&key)? {
+                    None => scatter(
+                        Src::Fill(meta.fill_value.as_bytes()),
+                        meta.dtype,
+                        &meta.chunk_shape,
+                        &t.pieces,
+                        sel,
+                        mem_type,
+                        &shared,
+                    ),
+                    Some(r) => {
+                        let decoded = meta
+                            .codecs
+                            .decode_stream(r)
+                            .ok_or_else(|| Error::Internal("codec chain stopped streaming".into()))?;
+                        scatter_stream(decoded, &meta, &t.pieces, sel, mem_type, &shared, &key)
+                    }
+                };
+            }
             match self.store.get(&key)? {
                 None => scatter(
                     Src::Fill(meta.fill_value.as_bytes()),
@@ -154,7 +179,15 @@ impl Array {
                 ),
                 Some(stored) => {
                     let chunk = meta.codecs.decode(stored, &meta.chunk_shape, &key)?;
-                    scatter(Src::Chunk(&chunk), meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, &shared)
+                    scatter(
+                        Src::Chunk(&chunk),
+                        meta.dtype,
+                        &meta.chunk_shape,
+                        &t.pieces,
+                        sel,
+                        mem_type,
+                        &shared,
+                    )
                 }
             }
         };
@@ -218,7 +251,15 @@ impl Array {
                 None => meta.fill_value.as_bytes().repeat(elems),
             }
         };
-        gather(input, mem_type, sel, &t.pieces, &mut chunk, meta.dtype, &meta.chunk_shape)?;
+        gather(
+            input,
+            mem_type,
+            sel,
+            &t.pieces,
+            &mut chunk,
+            meta.dtype,
+            &meta.chunk_shape,
+        )?;
         if !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
             return self.store.delete(&key);
         }
@@ -255,7 +296,10 @@ impl SharedOut {
     /// No two live slices may overlap (guaranteed by disjoint chunk pieces).
     #[allow(clippy::mut_from_ref)]
     unsafe fn slice(&self, off: usize, len: usize) -> &mut [u8] {
-        assert!(off.checked_add(len).is_some_and(|e| e <= self.len), "selection arithmetic out of bounds");
+        assert!(
+            off.checked_add(len).is_some_and(|e| e <= self.len),
+            "selection arithmetic out of bounds"
+        );
         // SAFETY: in bounds (checked above) and disjoint per the contract.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(off), len) }
     }
@@ -341,6 +385,66 @@ fn scatter(
     })
 }
 
+/// As [`scatter`], reading the decoded chunk from a stream in one forward
+/// pass (runs come in increasing chunk order), then checking its length.
+fn scatter_stream(
+    mut r: Box<dyn Read + Send + '_>,
+    meta: &ArrayMetadata,
+    pieces: &[DimPiece],
+    sel: &Selection,
+    mem_type: DataType,
+    out: &SharedOut,
+    key: &str,
+) -> Result<()> {
+    let dtype = meta.dtype;
+    let es = dtype.size();
+    let ms = mem_type.size();
+    let total = meta.chunk_bytes();
+    let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
+    // Same type, contiguous run: decode straight into the caller's buffer.
+    let direct = inner_stride == 1 && mem_type == dtype && dtype != DataType::Bool;
+    let io_err = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            Error::Codec(format!(
+                "chunk {key}: decoded data is shorter than the chunk ({total} bytes)"
+            ))
+        } else {
+            Error::Codec(format!("chunk {key}: {e}"))
+        }
+    };
+    let mut pos = 0usize;
+    let mut scratch = Vec::new();
+    for_each_run(&meta.chunk_shape, pieces, sel, |c, o, n| {
+        let off = c * es;
+        let skip = (off - pos) as u64;
+        if skip > 0 && std::io::copy(&mut r.by_ref().take(skip), &mut std::io::sink()).map_err(io_err)? != skip {
+            return Err(io_err(std::io::ErrorKind::UnexpectedEof.into()));
+        }
+        let span = ((n - 1) * inner_stride + 1) * es;
+        // SAFETY: runs of different chunks are disjoint output ranges.
+        let dst = unsafe { out.slice(o * ms, n * ms) };
+        if direct {
+            r.read_exact(dst).map_err(io_err)?;
+        } else {
+            scratch.resize(span, 0);
+            r.read_exact(&mut scratch).map_err(io_err)?;
+            convert::convert(&scratch, dtype, inner_stride * es, dst, mem_type, ms, n)?;
+        }
+        pos = off + span;
+        Ok(())
+    })?;
+    // Read to the end: a stream longer than the chunk is corrupt, and codecs
+    // verify their checksums there.
+    let rest = std::io::copy(&mut r, &mut std::io::sink()).map_err(io_err)? as usize;
+    if pos + rest != total {
+        return Err(Error::Codec(format!(
+            "chunk {key}: decoded to {} bytes, expected {total}",
+            pos + rest
+        )));
+    }
+    Ok(())
+}
+
 /// Copy the selected elements of the input into a chunk buffer.
 fn gather(
     input: &[u8],
@@ -355,7 +459,15 @@ fn gather(
     let ms = mem_type.size();
     let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
     for_each_run(chunk_shape, pieces, sel, |c, o, n| {
-        convert::convert(&input[o * ms..], mem_type, ms, &mut chunk[c * es..], dtype, inner_stride * es, n)
+        convert::convert(
+            &input[o * ms..],
+            mem_type,
+            ms,
+            &mut chunk[c * es..],
+            dtype,
+            inner_stride * es,
+            n,
+        )
     })
 }
 

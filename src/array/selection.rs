@@ -17,13 +17,17 @@ impl Selection {
     pub fn new(shape: &[u64], start: &[u64], count: &[u64], stride: Option<&[i64]>) -> Result<Self> {
         let nd = shape.len();
         if start.len() != nd || count.len() != nd || stride.is_some_and(|s| s.len() != nd) {
-            return Err(Error::InvalidArgument(format!("selection rank differs from the array's ({nd})")));
+            return Err(Error::InvalidArgument(format!(
+                "selection rank differs from the array's ({nd})"
+            )));
         }
         let mut st = vec![1u64; nd];
         if let Some(s) = stride {
             for (d, &v) in s.iter().enumerate() {
                 if v <= 0 {
-                    return Err(Error::InvalidArgument(format!("stride {v} in dimension {d} is not positive")));
+                    return Err(Error::InvalidArgument(format!(
+                        "stride {v} in dimension {d} is not positive"
+                    )));
                 }
                 st[d] = v as u64;
             }
@@ -148,7 +152,13 @@ mod tests {
 
     #[test]
     fn pieces_cover_the_selection_exactly() {
-        for &(start, count, stride, chunk) in &[(0u64, 10u64, 1u64, 3u64), (2, 5, 3, 4), (1, 3, 7, 2), (5, 1, 1, 5), (0, 7, 2, 1)] {
+        for &(start, count, stride, chunk) in &[
+            (0u64, 10u64, 1u64, 3u64),
+            (2, 5, 3, 4),
+            (1, 3, 7, 2),
+            (5, 1, 1, 5),
+            (0, 7, 2, 1),
+        ] {
             let ps = dim_pieces(start, count, stride, chunk);
             let mut got = vec![];
             for p in &ps {
@@ -167,11 +177,23 @@ mod tests {
     fn bounds_and_strides_are_checked() {
         let shape = [10u64, 4];
         assert!(Selection::new(&shape, &[0, 0], &[10, 4], None).is_ok());
-        assert!(matches!(Selection::new(&shape, &[1, 0], &[10, 4], None), Err(Error::Bounds(_))));
-        assert!(matches!(Selection::new(&shape, &[0, 0], &[4, 2], Some(&[3, 4])), Err(Error::Bounds(_))));
+        assert!(matches!(
+            Selection::new(&shape, &[1, 0], &[10, 4], None),
+            Err(Error::Bounds(_))
+        ));
+        assert!(matches!(
+            Selection::new(&shape, &[0, 0], &[4, 2], Some(&[3, 4])),
+            Err(Error::Bounds(_))
+        ));
         assert!(Selection::new(&shape, &[0, 0], &[4, 2], Some(&[3, 2])).is_ok());
-        assert!(matches!(Selection::new(&shape, &[0, 0], &[1, 1], Some(&[0, 1])), Err(Error::InvalidArgument(_))));
-        assert!(matches!(Selection::new(&shape, &[0], &[1], None), Err(Error::InvalidArgument(_))));
+        assert!(matches!(
+            Selection::new(&shape, &[0, 0], &[1, 1], Some(&[0, 1])),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            Selection::new(&shape, &[0], &[1], None),
+            Err(Error::InvalidArgument(_))
+        ));
         assert!(Selection::new(&shape, &[10, 0], &[0, 4], None).is_ok());
         assert!(Selection::new(&shape, &[0, 0], &[u64::MAX, 1], Some(&[i64::MAX, 1])).is_err());
     }

@@ -35,6 +35,15 @@ pub trait BytesCodec: Send + Sync + std::fmt::Debug {
     /// `decoded_len` is the exact decoded size when the caller knows it
     /// (it does for the codec nearest to the array), else `None`.
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>>;
+    /// A streaming decoder over `input`, for codecs that can decode without
+    /// holding the whole result (reads then scatter straight into the
+    /// caller's buffer). None: use [`BytesCodec::decode`].
+    fn decode_stream<'a>(
+        &self,
+        _input: Box<dyn std::io::Read + Send + 'a>,
+    ) -> Option<Box<dyn std::io::Read + Send + 'a>> {
+        None
+    }
     /// The v3 `{"name":..,"configuration":{..}}` object, or None if the codec has no v3 form.
     fn to_v3_json(&self) -> Option<Value>;
     /// The numcodecs `{"id":.., ...}` object for v2 metadata, or None if no v2 form.

@@ -68,19 +68,17 @@ impl CodecChain {
         for c in codecs {
             let (name, config) = codec_name_config(c)?;
             match name.as_str() {
-                "transpose" if !seen_bytes => {
-                    chain.transposes.push(transpose::parse_order(config, ndim)?)
-                }
+                "transpose" if !seen_bytes => chain.transposes.push(transpose::parse_order(config, ndim)?),
                 "bytes" | "endian" if !seen_bytes => {
                     chain.endian = parse_endian(config, dtype)?;
                     seen_bytes = true;
                 }
                 "transpose" | "bytes" | "endian" => {
-                    return Err(Error::Metadata(format!("codec \"{name}\" is out of place in the codec list")))
+                    return Err(Error::Metadata(format!(
+                        "codec \"{name}\" is out of place in the codec list"
+                    )))
                 }
-                "sharding_indexed" => {
-                    return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into()))
-                }
+                "sharding_indexed" => return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into())),
                 _ if !seen_bytes => {
                     // A bytes->bytes codec before any array->bytes codec: either unknown
                     // (say so by name) or misplaced.
@@ -150,9 +148,7 @@ impl CodecChain {
             match name.as_str() {
                 "transpose" => transposes.push(transpose::parse_order(config, ndim)?),
                 "bytes" | "endian" => endian = parse_endian(config, dtype)?.or(endian),
-                "sharding_indexed" => {
-                    return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into()))
-                }
+                "sharding_indexed" => return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into())),
                 _ => bytes_codecs.push(registry::from_v3(&name, config, ctx)?),
             }
         }
@@ -177,7 +173,10 @@ impl CodecChain {
             chain.v2_filters = if n == 0 || last_is_filter { n } else { n - 1 };
             for c in &chain.bytes_codecs {
                 if c.to_v2_json().is_none() {
-                    return Err(Error::Unsupported(format!("codec \"{}\" has no Zarr v2 form", c.name())));
+                    return Err(Error::Unsupported(format!(
+                        "codec \"{}\" has no Zarr v2 form",
+                        c.name()
+                    )));
                 }
             }
         }
@@ -199,7 +198,7 @@ impl CodecChain {
         out.push(match self.endian {
             Some(Endian::Little) => json!({"name": "bytes", "configuration": {"endian": "little"}}),
             Some(Endian::Big) => json!({"name": "bytes", "configuration": {"endian": "big"}}),
-            None => json!({"name": "bytes", "configuration": {}}),
+            None => json!({"name": "bytes"}),
         });
         out.extend(self.bytes_codecs.iter().filter_map(|c| c.to_v3_json()));
         out
@@ -215,10 +214,7 @@ impl CodecChain {
             .iter()
             .map(json_of)
             .collect::<Result<Vec<_>>>()?;
-        let compressor = self.bytes_codecs[self.v2_filters..]
-            .first()
-            .map(json_of)
-            .transpose()?;
+        let compressor = self.bytes_codecs[self.v2_filters..].first().map(json_of).transpose()?;
         Ok((
             self.endian.unwrap_or(Endian::Little),
             !self.transposes.is_empty(),
@@ -249,6 +245,36 @@ impl CodecChain {
             data = c.encode(data)?;
         }
         Ok(data)
+    }
+
+    /// A reader of the decoded chunk (native endian, C order) when the whole
+    /// chain can stream: no transpose, native byte order, and at most one
+    /// bytes->bytes codec that streams. None: use [`CodecChain::decode`].
+    pub fn decode_stream<'a>(
+        &self,
+        stored: Box<dyn std::io::Read + Send + 'a>,
+    ) -> Option<Box<dyn std::io::Read + Send + 'a>> {
+        if !self.transposes.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+            return None;
+        }
+        match self.bytes_codecs.as_slice() {
+            [] => Some(stored),
+            [c] => c.decode_stream(stored),
+            _ => None,
+        }
+    }
+
+    /// Whether [`CodecChain::decode_stream`] will stream (so the caller can
+    /// open a streaming reader instead of fetching the value whole).
+    pub fn can_stream(&self) -> bool {
+        if !self.transposes.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+            return false;
+        }
+        match self.bytes_codecs.as_slice() {
+            [] => true,
+            [c] => c.decode_stream(Box::new(std::io::empty())).is_some(),
+            _ => false,
+        }
     }
 
     /// Decode one stored chunk into native-endian C-order elements of `shape`.
@@ -312,21 +338,32 @@ mod tests {
         let data: Vec<u8> = (0i32..6).flat_map(|v| v.to_ne_bytes()).collect();
         let enc = chain.encode(data.clone(), &[2, 3]).unwrap();
         // Column-major, big-endian: 0, 3, 1, 4, 2, 5
-        let vals: Vec<i32> = enc.chunks(4).map(|c| i32::from_be_bytes(c.try_into().unwrap())).collect();
+        let vals: Vec<i32> = enc
+            .chunks(4)
+            .map(|c| i32::from_be_bytes(c.try_into().unwrap()))
+            .collect();
         assert_eq!(vals, vec![0, 3, 1, 4, 2, 5]);
         assert_eq!(chain.decode(enc, &[2, 3], "c/0/0").unwrap(), data);
     }
 
     #[test]
     fn wrong_size_chunk_is_a_codec_error_naming_the_key() {
-        let chain = CodecChain::from_v3(&[json!({"name": "bytes", "configuration": {"endian": "little"}})], DataType::Int16, 1).unwrap();
+        let chain = CodecChain::from_v3(
+            &[json!({"name": "bytes", "configuration": {"endian": "little"}})],
+            DataType::Int16,
+            1,
+        )
+        .unwrap();
         let e = chain.decode(vec![1, 2, 3], &[2], "c/7").unwrap_err();
         assert!(matches!(&e, Error::Codec(m) if m.contains("c/7")), "{e}");
     }
 
     #[test]
     fn misplaced_codecs_are_rejected() {
-        let codecs = vec![json!({"name": "zstd", "configuration": {"level": 1}}), json!({"name": "bytes"})];
+        let codecs = vec![
+            json!({"name": "zstd", "configuration": {"level": 1}}),
+            json!({"name": "bytes"}),
+        ];
         assert!(CodecChain::from_v3(&codecs, DataType::UInt8, 1).is_err());
         assert!(CodecChain::from_v3(&[], DataType::UInt8, 1).is_err());
     }

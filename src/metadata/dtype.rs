@@ -205,9 +205,7 @@ impl FillValue {
     /// True when the fill is a float NaN: emptiness then means "every element is NaN".
     pub fn is_nan(&self, dt: DataType) -> bool {
         match dt {
-            DataType::Float16 => {
-                half::f16::from_ne_bytes([self.bytes[0], self.bytes[1]]).is_nan()
-            }
+            DataType::Float16 => half::f16::from_ne_bytes([self.bytes[0], self.bytes[1]]).is_nan(),
             DataType::Float32 => f32::from_ne_bytes(self.bytes[..4].try_into().unwrap()).is_nan(),
             DataType::Float64 => f64::from_ne_bytes(self.bytes[..8].try_into().unwrap()).is_nan(),
             _ => false,
@@ -280,10 +278,7 @@ impl FillValue {
                 bytes.ok_or_else(bad)?
             }
         };
-        Ok(FillValue {
-            bytes,
-            is_null: false,
-        })
+        Ok(FillValue { bytes, is_null: false })
     }
 
     /// The JSON form for a v2 (`v3 == false`) or v3 document.
@@ -302,15 +297,9 @@ impl FillValue {
             DataType::UInt32 => u32::from_ne_bytes(b[..4].try_into().unwrap()).into(),
             DataType::Int64 => i64::from_ne_bytes(b[..8].try_into().unwrap()).into(),
             DataType::UInt64 => u64::from_ne_bytes(b[..8].try_into().unwrap()).into(),
-            DataType::Float16 => {
-                float_json(half::f16::from_ne_bytes([b[0], b[1]]).to_f64(), dt, self, v3)
-            }
-            DataType::Float32 => {
-                float_json(f32::from_ne_bytes(b[..4].try_into().unwrap()) as f64, dt, self, v3)
-            }
-            DataType::Float64 => {
-                float_json(f64::from_ne_bytes(b[..8].try_into().unwrap()), dt, self, v3)
-            }
+            DataType::Float16 => float_json(half::f16::from_ne_bytes([b[0], b[1]]).to_f64(), dt, self, v3),
+            DataType::Float32 => float_json(f32::from_ne_bytes(b[..4].try_into().unwrap()) as f64, dt, self, v3),
+            DataType::Float64 => float_json(f64::from_ne_bytes(b[..8].try_into().unwrap()), dt, self, v3),
         }
     }
 }

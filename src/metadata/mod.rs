@@ -95,8 +95,8 @@ fn u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
 }
 
 fn expect_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
-    let v: Value = serde_json::from_slice(text)
-        .map_err(|e| Error::Metadata(format!("{what} is not valid JSON: {e}")))?;
+    let v: Value =
+        serde_json::from_slice(text).map_err(|e| Error::Metadata(format!("{what} is not valid JSON: {e}")))?;
     match v {
         Value::Object(m) => Ok(m),
         _ => Err(Error::Metadata(format!("{what} is not a JSON object"))),
@@ -182,9 +182,7 @@ impl ArrayMetadata {
             Some("v2") => ChunkKeyEncoding::V2 {
                 separator: parse_separator(sep, '.')?,
             },
-            Some(other) => {
-                return Err(Error::Unsupported(format!("chunk key encoding \"{other}\"")))
-            }
+            Some(other) => return Err(Error::Unsupported(format!("chunk key encoding \"{other}\""))),
             None => return Err(Error::Metadata("chunk_key_encoding has no name".into())),
         };
         let fill_value = FillValue::from_json(
@@ -280,11 +278,7 @@ impl ArrayMetadata {
             Some("F") => true,
             Some(o) => return Err(Error::Metadata(format!("order \"{o}\" is not C or F"))),
         };
-        let fill_value = FillValue::from_json(
-            dtype,
-            doc.get("fill_value").unwrap_or(&Value::Null),
-            false,
-        )?;
+        let fill_value = FillValue::from_json(dtype, doc.get("fill_value").unwrap_or(&Value::Null), false)?;
         let separator = parse_separator(doc.get("dimension_separator"), '.')?;
         let filters = match doc.get("filters") {
             None | Some(Value::Null) => vec![],
@@ -296,14 +290,7 @@ impl ArrayMetadata {
             Some(v @ Value::Object(_)) => Some(v.clone()),
             Some(_) => return Err(Error::Metadata("compressor must be an object or null".into())),
         };
-        let codecs = CodecChain::from_v2(
-            dtype,
-            endian,
-            order_f,
-            chunk_shape.len(),
-            &filters,
-            compressor.as_ref(),
-        )?;
+        let codecs = CodecChain::from_v2(dtype, endian, order_f, chunk_shape.len(), &filters, compressor.as_ref())?;
         let dimension_names = attributes
             .get("_ARRAY_DIMENSIONS")
             .and_then(Value::as_array)
@@ -379,9 +366,7 @@ impl ArrayMetadata {
     pub fn to_v2(&self) -> Result<Value> {
         let separator = match self.key_encoding {
             ChunkKeyEncoding::V2 { separator } => separator,
-            ChunkKeyEncoding::Default { .. } => {
-                return Err(Error::Internal("v2 array with a v3 key encoding".into()))
-            }
+            ChunkKeyEncoding::Default { .. } => return Err(Error::Internal("v2 array with a v3 key encoding".into())),
         };
         let (endian, order_f, filters, compressor) = self.codecs.to_v2_parts()?;
         let mut doc = Map::new();
@@ -437,10 +422,16 @@ mod tests {
         assert_eq!(m.shape, vec![4]);
         let bad_codec = base.replace("\"bytes\"", "\"frobnicate\"");
         let err = ArrayMetadata::from_v3(&parse_object(bad_codec.as_bytes(), "z").unwrap()).unwrap_err();
-        assert!(matches!(&err, Error::Unsupported(m) if m.contains("frobnicate")), "{err}");
+        assert!(
+            matches!(&err, Error::Unsupported(m) if m.contains("frobnicate")),
+            "{err}"
+        );
         let bad_type = base.replace("\"int32\"", "\"complex256\"");
         let err = ArrayMetadata::from_v3(&parse_object(bad_type.as_bytes(), "z").unwrap()).unwrap_err();
-        assert!(matches!(&err, Error::Unsupported(m) if m.contains("complex256")), "{err}");
+        assert!(
+            matches!(&err, Error::Unsupported(m) if m.contains("complex256")),
+            "{err}"
+        );
         let ext = base.replace("\"fill_value\"", "\"my_ext\":{\"x\":1},\"fill_value\"");
         assert!(ArrayMetadata::from_v3(&parse_object(ext.as_bytes(), "z").unwrap()).is_err());
         let ext_ok = base.replace(

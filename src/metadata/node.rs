@@ -52,7 +52,9 @@ pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
             Some("array") => Ok(Some(NodeDoc::Array(Box::new(
                 ArrayMetadata::from_v3(&doc).map_err(|e| e.context(&key))?,
             )))),
-            _ => Err(Error::Metadata(format!("{key}: node_type is not \"group\" or \"array\""))),
+            _ => Err(Error::Metadata(format!(
+                "{key}: node_type is not \"group\" or \"array\""
+            ))),
         };
     }
     let akey = join(path, V2_ARRAY);

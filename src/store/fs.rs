@@ -58,9 +58,7 @@ impl Store for FsStore {
     fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
         let f = match File::open(self.path(key)) {
             Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
-                return Ok(None)
-            }
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => return Ok(None),
             Err(e) => return Err(Error::io(key, e)),
         };
         let size = f.metadata().map_err(|e| Error::io(key, e))?.len();
@@ -118,7 +116,9 @@ impl Store for FsStore {
         let mut out = vec![];
         for ent in rd {
             let ent = ent.map_err(|e| Error::io(prefix, e))?;
-            let Ok(name) = ent.file_name().into_string() else { continue };
+            let Ok(name) = ent.file_name().into_string() else {
+                continue;
+            };
             if name.starts_with(TMP_PREFIX) {
                 continue;
             }
@@ -131,6 +131,16 @@ impl Store for FsStore {
 
     fn exists(&self, key: &str) -> Result<bool> {
         Ok(self.path(key).is_file())
+    }
+
+    fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
+        match File::open(self.path(key)) {
+            // Renames replace the file whole, so an open handle reads one version.
+            Ok(f) => Ok(Some(Box::new(std::io::BufReader::with_capacity(1 << 18, f)))),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) if e.kind() == ErrorKind::IsADirectory => Ok(None),
+            Err(e) => Err(Error::io(key, e)),
+        }
     }
 }
 
@@ -147,13 +157,22 @@ mod tests {
         assert_eq!(s.get_range("a/b/c/0/0", 8, 100).unwrap().unwrap(), b"89");
         assert!(s.get("a/b/nope").unwrap().is_none());
         assert!(s.get("a/b/c/0/0/x").unwrap().is_none());
-        assert_eq!(s.list_dir("a").unwrap(), vec![ListEntry { name: "b".into(), is_dir: true }]);
+        assert_eq!(
+            s.list_dir("a").unwrap(),
+            vec![ListEntry {
+                name: "b".into(),
+                is_dir: true
+            }]
+        );
         // No temporary file is left behind.
         assert_eq!(s.list_dir("a/b/c/0").unwrap().len(), 1);
         assert_eq!(fs::read_dir(d.path().join("s.zarr/a/b/c/0")).unwrap().count(), 1);
         s.delete("a/b/c/0/0").unwrap();
         s.delete("a/b/c/0/0").unwrap();
         assert!(!s.exists("a/b/c/0/0").unwrap());
-        assert!(matches!(FsStore::open(d.path().join("missing"), false), Err(Error::NotFound(_))));
+        assert!(matches!(
+            FsStore::open(d.path().join("missing"), false),
+            Err(Error::NotFound(_))
+        ));
     }
 }

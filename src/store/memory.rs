@@ -102,8 +102,20 @@ mod tests {
         assert_eq!(b.get_range("g/x/c/0", 1, 2).unwrap().unwrap(), b"23");
         let l = b.list_dir("g").unwrap();
         assert_eq!(l.len(), 2);
-        assert_eq!(l[0], ListEntry { name: "x".into(), is_dir: true });
-        assert_eq!(l[1], ListEntry { name: "zarr.json".into(), is_dir: false });
+        assert_eq!(
+            l[0],
+            ListEntry {
+                name: "x".into(),
+                is_dir: true
+            }
+        );
+        assert_eq!(
+            l[1],
+            ListEntry {
+                name: "zarr.json".into(),
+                is_dir: false
+            }
+        );
         b.delete("g/x/c/0").unwrap();
         assert!(a.get("g/x/c/0").unwrap().is_none());
     }

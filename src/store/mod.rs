@@ -31,6 +31,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn exists(&self, key: &str) -> Result<bool> {
         Ok(self.get(key)?.is_some())
     }
+    /// A reader over the value, or None if the key does not exist. Stores that
+    /// can stream (files) override this so a chunk need not be held whole.
+    fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
+        Ok(self
+            .get(key)?
+            .map(|v| Box::new(std::io::Cursor::new(v)) as Box<dyn std::io::Read + Send>))
+    }
 }
 
 /// Open the store a URL names: a plain path, `file://` URL or `memory://NAME`.

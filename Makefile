@@ -1,0 +1,66 @@
+# libzarr: build, test, install. The README's two commands are `make example`
+# and `make test`; .ci/run calls `make test`.
+
+PREFIX ?= /usr/local
+CARGO ?= cargo
+CC ?= cc
+LIBDIR := target/release
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+.PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean
+
+all: lib
+
+lib:
+	$(CARGO) build --release
+
+# Refresh the committed header after changing src/ffi.
+header:
+	ZARR_UPDATE_HEADER=1 $(CARGO) build --release
+
+example: lib
+	mkdir -p build
+	$(CC) -std=c11 -Wall -Wextra -O2 -Iinclude examples/c/example.c -o build/example \
+	    -L$(LIBDIR) -lzarr -Wl,-rpath,$(CURDIR)/$(LIBDIR)
+	rm -rf build/example.zarr
+	./build/example build/example.zarr
+
+# Every test: Rust unit + integration, lint, C tests (also under Valgrind),
+# zarr-python interop, and an install + pkg-config link check.
+test: lint test-rust test-c test-interop test-install
+	@echo "all test suites passed"
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --release
+
+test-c: lib
+	ZARR_LIBDIR=$(CURDIR)/$(LIBDIR) bash tests/c/run.sh
+
+test-interop: lib
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/interop/run.sh
+
+test-install: lib
+	rm -rf build/install-test && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install-test
+	PKG_CONFIG_PATH=$(CURDIR)/build/install-test/lib/pkgconfig sh -c \
+	    '$(CC) -std=c11 examples/c/example.c -o build/install-test/example $$(pkg-config --cflags --libs zarr) -Wl,-rpath,$$(pkg-config --variable=libdir zarr)'
+	rm -rf build/install-test/ex.zarr && build/install-test/example build/install-test/ex.zarr
+	@echo "install check passed"
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIBDIR)/libzarr.so $(DESTDIR)$(PREFIX)/lib/libzarr.so.$(VERSION)
+	ln -sf libzarr.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libzarr.so.$(MAJOR)
+	ln -sf libzarr.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr.so
+	install -m 644 $(LIBDIR)/libzarr.a $(DESTDIR)$(PREFIX)/lib/libzarr.a
+	install -m 644 include/zarr.h $(DESTDIR)$(PREFIX)/include/zarr.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' zarr.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr.pc
+
+clean:
+	$(CARGO) clean
+	rm -rf build
