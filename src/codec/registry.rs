@@ -50,7 +50,9 @@ pub fn from_v3(name: &str, config: Option<&Value>, ctx: CodecContext) -> Result<
                 Some(Value::Object(m)) => m.clone(),
                 None | Some(Value::Null) => Map::new(),
                 Some(other) => {
-                    return Err(Error::Metadata(format!("codec \"{name}\" configuration {other} is not an object")))
+                    return Err(Error::Metadata(format!(
+                        "codec \"{name}\" configuration {other} is not an object"
+                    )))
                 }
             };
             obj.insert("id".into(), Value::String(id.into()));
