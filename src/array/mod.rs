@@ -163,7 +163,10 @@ impl Array {
                             .codecs
                             .decode_stream(r)
                             .ok_or_else(|| Error::Internal("codec chain stopped streaming".into()))?;
-                        scatter_stream(decoded, &meta, &t.pieces, sel, mem_type, &shared, &key)
+                        // Decode in large blocks: asking a decoder for one short
+                        // row at a time costs more than the decoding.
+                        let buffered = std::io::BufReader::with_capacity(1 << 18, decoded);
+                        scatter_stream(Box::new(buffered), &meta, &t.pieces, sel, mem_type, &shared, &key)
                     }
                 };
             }
@@ -375,14 +378,29 @@ fn scatter(
     let es = dtype.size();
     let ms = mem_type.size();
     let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
-    for_each_run(chunk_shape, pieces, sel, |c, o, n| {
-        // SAFETY: runs of different chunks are disjoint output ranges.
-        let dst = unsafe { out.slice(o * ms, n * ms) };
-        match src {
-            Src::Chunk(chunk) => convert::convert(&chunk[c * es..], dtype, inner_stride * es, dst, mem_type, ms, n),
-            Src::Fill(f) => convert::convert(f, dtype, 0, dst, mem_type, ms, n),
+    match src {
+        Src::Chunk(chunk) => for_each_run(chunk_shape, pieces, sel, |c, o, n| {
+            // SAFETY: runs of different chunks are disjoint output ranges.
+            let dst = unsafe { out.slice(o * ms, n * ms) };
+            convert::convert(&chunk[c * es..], dtype, inner_stride * es, dst, mem_type, ms, n)
+        }),
+        Src::Fill(f) => {
+            // Convert the fill once, then replicate it (a memset when its bytes agree).
+            let mut one = vec![0u8; ms];
+            convert::convert(f, dtype, es, &mut one, mem_type, ms, 1)?;
+            let same_bytes = one.iter().all(|&b| b == one[0]);
+            for_each_run(chunk_shape, pieces, sel, |_, o, n| {
+                // SAFETY: runs of different chunks are disjoint output ranges.
+                let dst = unsafe { out.slice(o * ms, n * ms) };
+                if same_bytes {
+                    dst.fill(one[0]);
+                } else {
+                    dst.chunks_exact_mut(ms).for_each(|e| e.copy_from_slice(&one));
+                }
+                Ok(())
+            })
         }
-    })
+    }
 }
 
 /// As [`scatter`], reading the decoded chunk from a stream in one forward
