@@ -12,8 +12,11 @@ MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 all: lib
 
+# The library's SONAME is libzarr.so.$(MAJOR): link it beside the build so
+# programs linked against the build tree find it at run time.
 lib:
 	$(CARGO) build --release
+	ln -sf libzarr.so $(LIBDIR)/libzarr.so.$(MAJOR)
 
 # Refresh the committed header after changing src/ffi.
 header:
@@ -22,7 +25,7 @@ header:
 example: lib
 	mkdir -p build
 	$(CC) -std=c11 -Wall -Wextra -O2 -Iinclude examples/c/example.c -o build/example \
-	    -L$(LIBDIR) -lzarr -Wl,-rpath,$(CURDIR)/$(LIBDIR)
+	    -L$(LIBDIR) -lzarr -lm -Wl,-rpath,$(CURDIR)/$(LIBDIR)
 	rm -rf build/example.zarr
 	./build/example build/example.zarr
 
@@ -47,7 +50,7 @@ test-interop: lib
 test-install: lib
 	rm -rf build/install-test && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install-test
 	PKG_CONFIG_PATH=$(CURDIR)/build/install-test/lib/pkgconfig sh -c \
-	    '$(CC) -std=c11 examples/c/example.c -o build/install-test/example $$(pkg-config --cflags --libs zarr) -Wl,-rpath,$$(pkg-config --variable=libdir zarr)'
+	    '$(CC) -std=c11 examples/c/example.c -o build/install-test/example $$(pkg-config --cflags --libs zarr) -lm -Wl,-rpath,$$(pkg-config --variable=libdir zarr)'
 	rm -rf build/install-test/ex.zarr && build/install-test/example build/install-test/ex.zarr
 	@echo "install check passed"
 

@@ -512,6 +512,17 @@ static void test_missing_and_existing(void)
     CHECK_ERR(zarr_array_create(f.root, "g", ZARR_INT8, 1, shape, shape, NULL, NULL, &h), ZARR_EEXISTS);
     CHECK(h == SENT);
     check_fixture_data(f.arr, "after EEXISTS");
+    /* invalid node paths: not UTF-8, or escaping the hierarchy with ".." */
+    CHECK_FAILS(zarr_group_create(f.root, "bad\xff\xfename", NULL, &h));
+    CHECK_FAILS(zarr_group_create(f.root, "../escaped", NULL, &h));
+    CHECK_FAILS(zarr_group_create(f.group, "../../escaped2", NULL, &h));
+    CHECK_FAILS(zarr_array_create(f.root, "../escaped3", ZARR_INT8, 1, shape, shape, NULL, NULL, &h));
+    CHECK(h == SENT);
+    CHECK(!tu_exists(tu_fmt(p, sizeof p, "%s/escaped", f.dir)));
+    CHECK(!tu_exists(tu_fmt(p, sizeof p, "%s/escaped2", f.dir)));
+    CHECK(!tu_exists(tu_fmt(p, sizeof p, "%s/escaped3", f.dir)));
+    CHECK_FAILS(zarr_group_open(f.group, "../../..", &h));
+    CHECK(h == SENT);
     int nd = ISENT;
     int64_t a2 = -1;
     CHECK_OK(zarr_array_open(f.root, "a", &a2));

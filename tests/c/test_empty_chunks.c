@@ -244,11 +244,18 @@ static void test_nan_fill(void)
             free(meta);
         }
 
-        /* float32 NaN fill, written through float64 memory. */
+        /* float32 NaN fill, written through float64 memory (all NaN again). */
+        data[7 * 8 + 7] = NAN;
         float fnan = NAN;
         REQUIRE_OK(zarr_array_create(root, "f", ZARR_FLOAT32, 2, shape, chunks, NULL, &fnan, &b));
         CHECK_OK(zarr_array_write(b, st, shape, NULL, ZARR_FLOAT64, data, sizeof data));
         CHECK_MASK(&h, "f", 0);
+        data[0] = 2.5; /* one number in chunk (0,0) */
+        CHECK_OK(zarr_array_write(b, st, shape, NULL, ZARR_FLOAT64, data, sizeof data));
+        CHECK_MASK(&h, "f", 0x1);
+        float f0 = 0;
+        CHECK_OK(zarr_array_read(b, st, one, NULL, ZARR_FLOAT32, &f0, sizeof f0));
+        CHECK(f0 == 2.5f);
         zarr_close(a);
         zarr_close(b);
         zarr_close(root);

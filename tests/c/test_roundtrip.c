@@ -876,6 +876,56 @@ static void test_conversions(void)
                 CHECK(ok);
                 zarr_close(a);
             }
+            /* --- bool holds 0/1: other values do not fit --- */
+            {
+                int64_t a = -1;
+                uint64_t shape[1] = {6}, chunks[1] = {4}, st[1] = {0};
+                REQUIRE_OK(zarr_array_create(root, "b", ZARR_BOOL, 1, shape, chunks, NULL, NULL, &a));
+                int32_t src[6] = {0, 1, 1, 0, 1, 0};
+                CHECK_OK(zarr_array_write(a, st, shape, NULL, ZARR_INT32, src, sizeof src));
+                double d[6];
+                CHECK_OK(zarr_array_read(a, st, shape, NULL, ZARR_FLOAT64, d, sizeof d));
+                uint8_t raw[6];
+                CHECK_OK(zarr_array_read(a, st, shape, NULL, ZARR_NATIVE, raw, sizeof raw));
+                bool ok = true;
+                for (int i = 0; i < 6; i++)
+                    ok = ok && d[i] == (double)src[i] && raw[i] == (uint8_t)src[i];
+                CHECK(ok);
+                int32_t two[6] = {0, 1, 2, 0, 1, 0};
+                CHECK_ERR(zarr_array_write(a, st, shape, NULL, ZARR_INT32, two, sizeof two), ZARR_ERANGE);
+                double neg[6] = {0, 1, 1, -1, 1, 0};
+                CHECK_ERR(zarr_array_write(a, st, shape, NULL, ZARR_FLOAT64, neg, sizeof neg), ZARR_ERANGE);
+                CHECK_OK(zarr_array_read(a, st, shape, NULL, ZARR_NATIVE, raw, sizeof raw));
+                ok = true;
+                for (int i = 0; i < 6; i++)
+                    ok = ok && raw[i] == (uint8_t)src[i];
+                CHECK(ok);
+                zarr_close(a);
+            }
+
+            /* --- finite values too large for a narrower float do not fit --- */
+            {
+                int64_t a = -1, h16 = -1;
+                uint64_t shape[1] = {3}, chunks[1] = {3}, st[1] = {0};
+                REQUIRE_OK(zarr_array_create(root, "f32", ZARR_FLOAT32, 1, shape, chunks, NULL, NULL, &a));
+                double big[3] = {1.0, 1e300, 2.0};
+                CHECK_ERR(zarr_array_write(a, st, shape, NULL, ZARR_FLOAT64, big, sizeof big), ZARR_ERANGE);
+                /* infinities and NaN are not "too large": they convert */
+                double special[3] = {INFINITY, -INFINITY, NAN};
+                CHECK_OK(zarr_array_write(a, st, shape, NULL, ZARR_FLOAT64, special, sizeof special));
+                float f[3] = {0, 0, 0};
+                CHECK_OK(zarr_array_read(a, st, shape, NULL, ZARR_FLOAT32, f, sizeof f));
+                CHECK(isinf(f[0]) && f[0] > 0 && isinf(f[1]) && f[1] < 0 && isnan(f[2]));
+                REQUIRE_OK(zarr_array_create(root, "h16", ZARR_FLOAT16, 1, shape, chunks, NULL, NULL, &h16));
+                float over[3] = {1.0f, 70000.0f, 65504.0f}; /* 65504 is the largest half */
+                CHECK_ERR(zarr_array_write(h16, st, shape, NULL, ZARR_FLOAT32, over, sizeof over), ZARR_ERANGE);
+                over[1] = -65504.0f;
+                CHECK_OK(zarr_array_write(h16, st, shape, NULL, ZARR_FLOAT32, over, sizeof over));
+                CHECK_OK(zarr_array_read(h16, st, shape, NULL, ZARR_FLOAT32, f, sizeof f));
+                CHECK(f[0] == 1.0f && f[1] == -65504.0f && f[2] == 65504.0f);
+                zarr_close(a);
+                zarr_close(h16);
+            }
             CHECK_OK(zarr_close(root));
             cleanup(&w);
         }
