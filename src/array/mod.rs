@@ -130,16 +130,7 @@ impl Array {
     /// On error the contents of `out` are unspecified.
     pub fn read(&self, sel: &Selection, mem_type: DataType, out: &mut [u8]) -> Result<()> {
         let meta = self.metadata();
-        let need = sel
-            .num_elements()
-            .and_then(|n| n.checked_mul(mem_type.size()))
-            .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
-        if out.len() < need {
-            return Err(Error::InvalidArgument(format!(
-                "buffer holds {} bytes, the selection needs {need}",
-                out.len()
-            )));
-        }
+        let need = buffer_bytes(sel, &meta.shape, mem_type, out.len())?;
         let out = &mut out[..need];
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let shared = SharedOut::new(out);
@@ -205,16 +196,7 @@ impl Array {
     pub fn write(&self, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
         self.check_writable()?;
         let meta = self.metadata();
-        let need = sel
-            .num_elements()
-            .and_then(|n| n.checked_mul(mem_type.size()))
-            .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
-        if input.len() < need {
-            return Err(Error::InvalidArgument(format!(
-                "buffer holds {} bytes, the selection needs {need}",
-                input.len()
-            )));
-        }
+        let need = buffer_bytes(sel, &meta.shape, mem_type, input.len())?;
         let input = &input[..need];
         // All or nothing for conversion errors: check before touching the store.
         convert::check_all(input, mem_type, meta.dtype)?;
@@ -269,6 +251,22 @@ impl Array {
         let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
         self.store.set(&key, &encoded)
     }
+}
+
+/// Check a selection against the array's current shape and the caller's
+/// buffer; returns the bytes the selection occupies in memory.
+fn buffer_bytes(sel: &Selection, shape: &[u64], mem_type: DataType, have: usize) -> Result<usize> {
+    sel.check_within(shape)?;
+    let need = sel
+        .num_elements()
+        .and_then(|n| n.checked_mul(mem_type.size()))
+        .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
+    if have < need {
+        return Err(Error::InvalidArgument(format!(
+            "buffer holds {have} bytes, the selection needs {need}"
+        )));
+    }
+    Ok(need)
 }
 
 /// Create an array's metadata document at `path` and open it.

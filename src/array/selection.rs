@@ -55,6 +55,12 @@ impl Selection {
         })
     }
 
+    /// Re-check this selection against a shape (it may have been made for another).
+    pub fn check_within(&self, shape: &[u64]) -> Result<()> {
+        let stride: Vec<i64> = self.stride.iter().map(|&s| s as i64).collect();
+        Selection::new(shape, &self.start, &self.count, Some(&stride)).map(|_| ())
+    }
+
     /// The whole array.
     pub fn all(shape: &[u64]) -> Self {
         Selection {
@@ -196,5 +202,8 @@ mod tests {
         ));
         assert!(Selection::new(&shape, &[10, 0], &[0, 4], None).is_ok());
         assert!(Selection::new(&shape, &[0, 0], &[u64::MAX, 1], Some(&[i64::MAX, 1])).is_err());
+        let s = Selection::all(&[20, 4]);
+        assert!(matches!(s.check_within(&shape), Err(Error::Bounds(_))));
+        assert!(s.check_within(&[20, 5]).is_ok());
     }
 }
