@@ -19,7 +19,7 @@ pub use selection::Selection;
 use selection::{ChunkTask, DimPiece};
 use serde_json::{Map, Value};
 use std::hash::{Hash, Hasher};
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
@@ -157,7 +157,7 @@ impl Array {
                         // Decode in large blocks: asking a decoder for one short
                         // row at a time costs more than the decoding.
                         let buffered = std::io::BufReader::with_capacity(1 << 18, decoded);
-                        scatter_stream(Box::new(buffered), &meta, &t.pieces, sel, mem_type, &shared, &key)
+                        scatter_stream(buffered, &meta, &t.pieces, sel, mem_type, &shared, &key)
                     }
                 };
             }
@@ -228,7 +228,11 @@ impl Array {
             p.n == in_bounds
         });
         let elems = meta.chunk_shape.iter().product::<u64>() as usize;
-        let mut chunk = if covers {
+        // Every element overwritten (a whole interior chunk): no pre-fill needed.
+        let overwrites_all = t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c);
+        let mut chunk = if overwrites_all {
+            vec![0u8; elems * meta.dtype.size()]
+        } else if covers {
             meta.fill_value.as_bytes().repeat(elems)
         } else {
             match self.store.get(&key)? {
@@ -403,8 +407,8 @@ fn scatter(
 
 /// As [`scatter`], reading the decoded chunk from a stream in one forward
 /// pass (runs come in increasing chunk order), then checking its length.
-fn scatter_stream(
-    mut r: Box<dyn Read + Send + '_>,
+fn scatter_stream<R: BufRead>(
+    mut r: R,
     meta: &ArrayMetadata,
     pieces: &[DimPiece],
     sel: &Selection,
