@@ -6,11 +6,6 @@
 use crate::metadata::{DataType, FillValue};
 
 pub fn is_all_fill(chunk: &[u8], dtype: DataType, fill: &FillValue) -> bool {
-    if fill.is_null {
-        // v2 `fill_value: null`: no value is "the fill", so every chunk is
-        // stored (as zarr-python does); missing chunks still read as zero.
-        return false;
-    }
     if fill.is_nan(dtype) {
         return match dtype {
             DataType::Float32 => chunk
@@ -44,9 +39,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn null_fill_never_matches() {
+    fn null_fill_compares_as_zero() {
+        // zarr-python 3 treats a v2 null fill as the dtype's zero when deciding emptiness.
         let fill = FillValue::from_json(DataType::Int32, &serde_json::Value::Null, false).unwrap();
-        assert!(!is_all_fill(&[0u8; 16], DataType::Int32, &fill));
+        assert!(is_all_fill(&[0u8; 16], DataType::Int32, &fill));
+        assert!(!is_all_fill(&[0, 0, 0, 1], DataType::Int32, &fill));
     }
 
     #[test]
