@@ -48,6 +48,7 @@ test-interop: lib
 	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/interop/run.sh
 
 test-install: lib
+	command -v pkg-config >/dev/null || (apt-get update && apt-get install -y pkg-config)
 	rm -rf build/install-test && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install-test
 	PKG_CONFIG_PATH=$(CURDIR)/build/install-test/lib/pkgconfig sh -c \
 	    '$(CC) -std=c11 examples/c/example.c -o build/install-test/example $$(pkg-config --cflags --libs zarr) -lm -Wl,-rpath,$$(pkg-config --variable=libdir zarr)'

@@ -340,19 +340,33 @@ fn for_each_run(
     let cs = c_strides(chunk_shape);
     let os = c_strides(sel.count());
     let stride = sel.stride();
-    let mut k = vec![0u64; nd - 1];
+    // Merge trailing dimensions into one run while they are contiguous in both
+    // the chunk and the output: every dimension after `m` wholly covered by the
+    // piece and the selection, with stride 1 (so is `m` itself).
+    let full = |d: usize| stride[d] == 1 && pieces[d].n == chunk_shape[d] && pieces[d].n == sel.count()[d];
+    let mut m = nd - 1;
+    let mut run = pieces[m].n as usize;
+    while m > 0 && full(m) && stride[m - 1] == 1 {
+        m -= 1;
+        run *= pieces[m].n as usize;
+    }
+    // Base offsets of the run's own dimensions (zero beyond `m`, fully covered).
+    let (c0, o0) = (m..nd).fold((0usize, 0usize), |(c, o), d| {
+        (
+            c + pieces[d].local_first as usize * cs[d],
+            o + pieces[d].out_first as usize * os[d],
+        )
+    });
+    let mut k = vec![0u64; m];
     loop {
-        let mut c = 0usize;
-        let mut o = 0usize;
-        for d in 0..nd - 1 {
+        let mut c = c0;
+        let mut o = o0;
+        for d in 0..m {
             c += (pieces[d].local_first + k[d] * stride[d]) as usize * cs[d];
             o += (pieces[d].out_first + k[d]) as usize * os[d];
         }
-        let last = &pieces[nd - 1];
-        c += last.local_first as usize;
-        o += last.out_first as usize;
-        f(c, o, last.n as usize)?;
-        let mut d = nd - 1;
+        f(c, o, run)?;
+        let mut d = m;
         loop {
             if d == 0 {
                 return Ok(());
@@ -497,5 +511,72 @@ pub fn attrs_from_json(text: &str) -> Result<Map<String, Value>> {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(Error::InvalidArgument("attributes must be a JSON object".into())),
         Err(e) => Err(Error::InvalidArgument(format!("attributes are not valid JSON: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every (chunk element, output element) pair the runs visit, in order.
+    fn visited(chunk_shape: &[u64], t: &ChunkTask, sel: &Selection) -> Vec<(usize, usize)> {
+        let inner = sel.stride().last().copied().unwrap_or(1) as usize;
+        let mut v = vec![];
+        for_each_run(chunk_shape, &t.pieces, sel, |c, o, n| {
+            v.extend((0..n).map(|i| (c + i * inner, o + i)));
+            Ok(())
+        })
+        .unwrap();
+        v
+    }
+
+    /// The same pairs from the definition: walk every selected index.
+    fn expected(chunk_shape: &[u64], t: &ChunkTask, sel: &Selection) -> Vec<(usize, usize)> {
+        let nd = chunk_shape.len();
+        let cs = c_strides(chunk_shape);
+        let os = c_strides(sel.count());
+        let mut v = vec![];
+        let mut k = vec![0u64; nd];
+        'outer: loop {
+            let c: usize = (0..nd)
+                .map(|d| (t.pieces[d].local_first + k[d] * sel.stride()[d]) as usize * cs[d])
+                .sum();
+            let o: usize = (0..nd).map(|d| (t.pieces[d].out_first + k[d]) as usize * os[d]).sum();
+            v.push((c, o));
+            for d in (0..nd).rev() {
+                k[d] += 1;
+                if k[d] < t.pieces[d].n {
+                    continue 'outer;
+                }
+                k[d] = 0;
+            }
+            break;
+        }
+        v
+    }
+
+    #[test]
+    fn merged_runs_visit_exactly_the_selection() {
+        let cases: &[(&[u64], &[u64], &[u64], &[u64], &[i64])] = &[
+            (&[8, 8, 8], &[4, 4, 4], &[0, 0, 0], &[8, 8, 8], &[1, 1, 1]),
+            (&[8, 8, 8], &[4, 4, 4], &[0, 0, 0], &[4, 4, 4], &[1, 1, 1]),
+            (&[8, 8, 8], &[4, 4, 4], &[4, 0, 0], &[2, 4, 4], &[1, 1, 1]),
+            (&[8, 8, 8], &[4, 4, 4], &[1, 0, 0], &[3, 4, 4], &[2, 1, 1]),
+            (&[7, 9, 5], &[3, 4, 5], &[0, 1, 0], &[7, 8, 5], &[1, 1, 1]),
+            (&[7, 9, 5], &[3, 4, 5], &[0, 0, 0], &[4, 3, 3], &[2, 3, 2]),
+            (&[6, 4], &[2, 4], &[0, 0], &[6, 4], &[1, 1]),
+            (&[6, 4], &[2, 4], &[1, 0], &[2, 4], &[2, 1]),
+            (&[10], &[3], &[2], &[4], &[2]),
+        ];
+        for &(shape, chunks, start, count, stride) in cases {
+            let sel = Selection::new(shape, start, count, Some(stride)).unwrap();
+            for t in sel.chunk_tasks(chunks) {
+                assert_eq!(
+                    visited(chunks, &t, &sel),
+                    expected(chunks, &t, &sel),
+                    "{shape:?} {chunks:?} {start:?} {count:?} {stride:?}"
+                );
+            }
+        }
     }
 }
