@@ -557,7 +557,9 @@ mod tests {
 
     #[test]
     fn merged_runs_visit_exactly_the_selection() {
-        let cases: &[(&[u64], &[u64], &[u64], &[u64], &[i64])] = &[
+        // (shape, chunks, start, count, stride)
+        type Case<'a> = (&'a [u64], &'a [u64], &'a [u64], &'a [u64], &'a [i64]);
+        let cases: &[Case] = &[
             (&[8, 8, 8], &[4, 4, 4], &[0, 0, 0], &[8, 8, 8], &[1, 1, 1]),
             (&[8, 8, 8], &[4, 4, 4], &[0, 0, 0], &[4, 4, 4], &[1, 1, 1]),
             (&[8, 8, 8], &[4, 4, 4], &[4, 0, 0], &[2, 4, 4], &[1, 1, 1]),
