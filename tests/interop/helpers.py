@@ -33,6 +33,9 @@ SCALAR_DTYPES = [
 ]
 MULTIBYTE_DTYPES = [d for d in SCALAR_DTYPES if np.dtype(d).itemsize > 1]
 
+# (dtype, endian) pairs for v3's bytes codec; single-byte types only "little".
+V3_DTYPE_ENDIANS = [(d, "little") for d in SCALAR_DTYPES] + [(d, "big") for d in MULTIBYTE_DTYPES]
+
 # v2 dtype strings as they appear in .zarray ("<i2", ">f8", "|u1", "|b1").
 V2_DTYPES = [np.dtype(d).str for d in SCALAR_DTYPES] + [
     np.dtype(d).newbyteorder(">").str for d in MULTIBYTE_DTYPES

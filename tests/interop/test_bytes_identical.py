@@ -15,9 +15,9 @@ from zarr.codecs import BytesCodec
 
 import libzarr
 from helpers import (
-    MULTIBYTE_DTYPES,
     SCALAR_DTYPES,
     V2_DTYPES,
+    V3_DTYPE_ENDIANS,
     chunk_files,
     chunk_key,
     make_data,
@@ -134,11 +134,8 @@ CKES = {
 
 
 @pytest.mark.parametrize("cke", list(CKES))
-@pytest.mark.parametrize("endian", ["little", "big"])
-@pytest.mark.parametrize("dtype", SCALAR_DTYPES)
+@pytest.mark.parametrize("dtype,endian", V3_DTYPE_ENDIANS)
 def test_v3_bytes_only_same_bytes(tmp_path, handles, dtype, endian, cke):
-    if endian == "big" and dtype not in MULTIBYTE_DTYPES:
-        pytest.skip("single-byte types have no byte order")
     zp_kwargs = dict(
         compressors=None,
         filters=None,

@@ -141,3 +141,31 @@ def test_toggle_on_existing_array(tmp_path, handles, zarr_format):
     keys = set(chunk_files(arr_dir))
     assert keys == {chunk_key(arr_dir, (0, 1))}
     assert_same(np.asarray(zarr.open_array(str(arr_dir), mode="r")[...]), np.zeros(SHAPE, dtype="int32"))
+
+
+@pytest.mark.parametrize("dtype", ["<f8", "<i4"])
+def test_v2_null_fill_same_keys_as_zarr_python(tmp_path, handles, dtype):
+    """v2 fill_value null: compare the stored chunk keys with zarr-python's
+    for the same .zarray document and writes (a chunk of zeros, a chunk of
+    data, for floats a chunk of NaN). Both read a missing chunk as zeros."""
+    import json
+
+    zp = tmp_path / "zp.zarr"
+    g = zarr.open_group(str(zp), mode="w", zarr_format=2)
+    z = g.create_array("arr", shape=SHAPE, chunks=CHUNKS, dtype=dtype, fill_value=None, compressors=None)
+    doc = json.loads((zp / "arr" / ".zarray").read_text())
+    assert doc["fill_value"] is None
+    ops = [((0, 0), np.zeros((4, 3), dtype=dtype)), ((4, 3), np.ones((4, 3), dtype=dtype))]
+    if np.dtype(dtype).kind == "f":
+        ops.append(((4, 0), np.full((4, 3), np.nan, dtype=dtype)))
+    for start, values in ops:
+        z[tuple(slice(b, b + n) for b, n in zip(start, values.shape))] = values
+    c = tmp_path / "c.zarr"
+    with handles.open(c, libzarr.CREATE, 2) as root:
+        with root.create_array_json("arr", json.dumps(doc)) as a:
+            for start, values in ops:
+                a.write(values, start)
+    c_keys, zp_keys = set(chunk_files(c / "arr")), set(chunk_files(zp / "arr"))
+    assert chunk_key(zp / "arr", (1, 1)) in zp_keys
+    assert c_keys == zp_keys, f"C API stored {sorted(c_keys)}, zarr-python {sorted(zp_keys)}"
+    assert_same(np.asarray(zarr.open_array(str(c / "arr"), mode="r")[...]), np.asarray(z[...]))
