@@ -152,6 +152,12 @@ impl Group {
         if parts.is_empty() {
             return Err(Error::InvalidArgument("a new node needs a name".into()));
         }
+        if node::kind(self.store.as_ref(), &self.path)? != Some("group") {
+            return Err(Error::InvalidArgument(format!(
+                "\"{}\" is not a group: nodes cannot be created inside it",
+                self.path
+            )));
+        }
         for i in 1..parts.len() {
             let p = self.full_path(&parts[..i]);
             match node::kind(self.store.as_ref(), &p)? {

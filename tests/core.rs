@@ -296,3 +296,80 @@ fn truncated_or_overlong_chunks_are_codec_errors_naming_the_key() {
         }
     }
 }
+
+#[test]
+fn one_chunk_reached_through_two_roots_shares_its_lock() {
+    let d = tempfile::tempdir().unwrap();
+    let top = d.path().join("r.zarr");
+    let root = Group::open_root(top.to_str().unwrap(), Mode::Create, None).unwrap();
+    root.create_group("grp", Default::default()).unwrap();
+    let meta = root
+        .simple_metadata(DataType::Int32, &[400], &[400], Some(&[]), None)
+        .unwrap();
+    root.create_array("grp/x", meta).unwrap();
+    // The same array through the top root and through a root opened at "grp".
+    let a = std::sync::Arc::new(root.open_array("grp/x").unwrap());
+    let inner = Group::open_root(top.join("grp").to_str().unwrap(), Mode::Write, None).unwrap();
+    let b = std::sync::Arc::new(inner.open_array("x").unwrap());
+    let spawn = |arr: std::sync::Arc<zarr::Array>, parity: u64| {
+        std::thread::spawn(move || {
+            for i in (parity..400).step_by(2) {
+                arr.write(
+                    &Selection::new(&[400], &[i], &[1], None).unwrap(),
+                    DataType::Int32,
+                    &i32s(&[i as i32 + 1]),
+                )
+                .unwrap();
+            }
+        })
+    };
+    let (t1, t2) = (spawn(a.clone(), 0), spawn(b, 1));
+    t1.join().unwrap();
+    t2.join().unwrap();
+    let mut out = vec![0u8; 1600];
+    a.read(&Selection::all(&[400]), DataType::Int32, &mut out).unwrap();
+    assert_eq!(to_i32s(&out), (1..=400).collect::<Vec<i32>>());
+}
+
+#[test]
+fn huge_extents_are_refused_or_handled_without_overflow() {
+    let root = Group::open_root("memory://core-huge", Mode::Create, None).unwrap();
+    let e = root
+        .simple_metadata(DataType::UInt8, &[u64::MAX], &[10], None, None)
+        .unwrap_err();
+    assert!(matches!(e, Error::Metadata(_)), "{e}");
+    // The largest allowed extent with a stride that jumps over many chunks.
+    let n = i64::MAX as u64;
+    let meta = root.simple_metadata(DataType::UInt8, &[n], &[10], None, None).unwrap();
+    let a = root.create_array("big", meta).unwrap();
+    let sel = Selection::new(&[n], &[0], &[2], Some(&[i64::MAX - 1])).unwrap();
+    a.write(&sel, DataType::UInt8, &[7, 9]).unwrap();
+    let mut out = [0u8; 2];
+    a.read(&sel, DataType::UInt8, &mut out).unwrap();
+    assert_eq!(out, [7, 9]);
+}
+
+#[test]
+fn no_nodes_inside_an_array_root_and_thread_count_is_bounded() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("arr.zarr");
+    std::fs::create_dir_all(&p).unwrap();
+    std::fs::write(
+        p.join("zarr.json"),
+        r#"{"zarr_format":3,"node_type":"array","shape":[4],"data_type":"int8",
+            "chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},
+            "chunk_key_encoding":{"name":"default","configuration":{"separator":"/"}},
+            "fill_value":0,"codecs":[{"name":"bytes"}]}"#,
+    )
+    .unwrap();
+    let root = Group::open_root(p.to_str().unwrap(), Mode::Write, None).unwrap();
+    assert!(root.open_array("").is_ok());
+    assert!(matches!(
+        root.create_group("sub", Default::default()),
+        Err(Error::InvalidArgument(_))
+    ));
+    let meta = root.simple_metadata(DataType::Int8, &[2], &[2], None, None).unwrap();
+    assert!(matches!(root.create_array("c/9", meta), Err(Error::InvalidArgument(_))));
+    assert!(!p.join("c").exists());
+    assert!(matches!(zarr::set_num_threads(100_000), Err(Error::InvalidArgument(_))));
+}

@@ -57,14 +57,13 @@ macro_rules! float_elem {
                 b[..$n].copy_from_slice(&self.to_ne_bytes())
             }
             fn cast_from<S: Elem>(s: S) -> Option<Self> {
-                // A finite value that overflows to infinity does not fit;
-                // NaN and infinities carry over; integers always fit (rounded).
-                let r = s.$to()?;
-                if r.is_infinite() && s.is_finite_f() {
-                    None
-                } else {
-                    Some(r)
+                // A finite value beyond the type's largest does not fit (as
+                // netCDF: even one that would round down to it); NaN and
+                // infinities carry over; integers always fit (rounded).
+                if s.is_finite_f() && s.to_f64()?.abs() > <$t>::MAX as f64 {
+                    return None;
                 }
+                s.$to()
             }
             fn is_finite_f(self) -> bool {
                 self.is_finite()
@@ -84,13 +83,10 @@ impl Elem for half::f16 {
     }
     fn cast_from<S: Elem>(s: S) -> Option<Self> {
         let f = s.to_f64()?;
-        let h = half::f16::from_f64(f);
-        // from_f64 saturates to infinity: a finite source becoming infinite does not fit.
-        if h.is_infinite() && f.is_finite() {
-            None
-        } else {
-            Some(h)
+        if f.is_finite() && f.abs() > half::f16::MAX.to_f64() {
+            return None;
         }
+        Some(half::f16::from_f64(f))
     }
     fn is_finite_f(self) -> bool {
         self.is_finite()
@@ -149,17 +145,14 @@ fn run<S: Elem, D: Elem>(src: &[u8], src_step: usize, dst: &mut [u8], dst_step: 
 
 #[cold]
 fn range_error<S: Elem>(s: S) -> Error {
-    match s.to_f64() {
-        Some(v) if !s.is_finite_f() || v.fract() != 0.0 => {
-            Error::Range(format!("value {v} does not fit the target type"))
-        }
-        _ => Error::Range(format!(
-            "value {} does not fit the target type",
-            s.to_i128()
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| format!("{:?}", s.to_f64()))
-        )),
-    }
+    let f = s.to_f64();
+    // Integral values print exactly (u64 beyond 2^53 included); others as floats.
+    let text = match (f, s.to_i128()) {
+        (Some(f), Some(i)) if f.is_finite() && f.fract() == 0.0 => i.to_string(),
+        (Some(f), _) => f.to_string(),
+        (None, _) => "?".to_string(),
+    };
+    Error::Range(format!("value {text} does not fit the target type"))
 }
 
 macro_rules! dispatch_dst {
@@ -292,6 +285,12 @@ mod tests {
         assert!(conv1::<u64, i64>(u64::MAX, UInt64, Int64).is_err());
         assert_eq!(conv1::<u8, i8>(127, UInt8, Int8).unwrap(), 127);
         assert!(conv1::<f64, f32>(1e300, Float64, Float32).is_err());
+        // Just above FLT_MAX rounds to FLT_MAX in IEEE, but netCDF calls it out of range.
+        assert!(conv1::<f64, f32>(3.40282356e38, Float64, Float32).is_err());
+        assert_eq!(conv1::<f64, f32>(f32::MAX as f64, Float64, Float32).unwrap(), f32::MAX);
+        assert!(conv1::<f64, half::f16>(65510.0, Float64, Float16).is_err());
+        let e = conv1::<f64, f32>(1e300, Float64, Float32).err().unwrap();
+        assert!(!e.to_string().contains("Some"), "{e}");
         assert!(conv1::<f64, f32>(f64::NAN, Float64, Float32).unwrap().is_nan());
         assert_eq!(
             conv1::<f64, f32>(f64::INFINITY, Float64, Float32).unwrap(),

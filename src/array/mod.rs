@@ -28,9 +28,10 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 static CHUNK_LOCKS: LazyLock<Vec<Mutex<()>>> = LazyLock::new(|| (0..1024).map(|_| Mutex::new(())).collect());
 
 fn lock_chunk(store_id: &str, key: &str) -> MutexGuard<'static, ()> {
+    // Hash the full location (not its parts): a store opened at a parent
+    // directory reaches the same file under a longer key.
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    store_id.hash(&mut h);
-    key.hash(&mut h);
+    join(store_id, key).hash(&mut h);
     let i = (h.finish() % CHUNK_LOCKS.len() as u64) as usize;
     CHUNK_LOCKS[i].lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -18,8 +18,16 @@ fn build(n: usize) -> Result<rayon::ThreadPool> {
         .map_err(|e| Error::Internal(format!("cannot start {n} threads: {e}")))
 }
 
-/// Use `n` threads (0 = one per core).
+/// Most threads a pool may have: more only costs memory and start-up time.
+pub const MAX_THREADS: usize = 1024;
+
+/// Use `n` threads (0 = one per core, at most [`MAX_THREADS`]).
 pub fn set_num_threads(n: usize) -> Result<()> {
+    if n > MAX_THREADS {
+        return Err(Error::InvalidArgument(format!(
+            "{n} threads is more than {MAX_THREADS}"
+        )));
+    }
     let n = if n == 0 {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     } else {

@@ -139,7 +139,8 @@ fn dim_pieces(start: u64, count: u64, stride: u64, chunk: u64) -> Vec<DimPiece> 
     while k < count {
         let idx = start + k * stride;
         let c = idx / chunk;
-        let chunk_end = (c + 1) * chunk; // exclusive
+        // Exclusive end of this chunk, saturating: the last chunk may end past u64.
+        let chunk_end = (c + 1).saturating_mul(chunk);
         let last_k = ((chunk_end - 1 - start) / stride).min(count - 1);
         out.push(DimPiece {
             chunk: c,

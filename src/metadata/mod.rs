@@ -117,6 +117,10 @@ impl ArrayMetadata {
                 self.chunk_shape.len()
             )));
         }
+        // netCDF, numpy and zarr-python index with signed 64-bit integers.
+        if self.shape.iter().chain(&self.chunk_shape).any(|&x| x > i64::MAX as u64) {
+            return Err(Error::Metadata("an extent exceeds 2^63 - 1".into()));
+        }
         if self.chunk_shape.contains(&0) {
             return Err(Error::Metadata("chunk shape has a zero extent".into()));
         }

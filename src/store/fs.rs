@@ -41,6 +41,26 @@ impl FsStore {
     }
 }
 
+/// A new temporary file in `dir`, never one another writer already has: the
+/// name carries the pid, a counter and a random part, and is created with
+/// `create_new` (processes on other hosts may share the directory and the pid).
+fn create_temp(dir: &std::path::Path) -> std::io::Result<(PathBuf, File)> {
+    use std::hash::{BuildHasher, Hasher};
+    loop {
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        let tmp = dir.join(format!(
+            "{TMP_PREFIX}{}.{}.{random:016x}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 impl Store for FsStore {
     fn id(&self) -> &str {
         &self.id
@@ -76,13 +96,8 @@ impl Store for FsStore {
             .parent()
             .ok_or_else(|| Error::InvalidArgument(format!("bad key \"{key}\"")))?;
         fs::create_dir_all(dir).map_err(|e| Error::io(key, e))?;
-        let tmp = dir.join(format!(
-            "{TMP_PREFIX}{}.{}",
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        let (tmp, mut f) = create_temp(dir).map_err(|e| Error::io(key, e))?;
         let result = (|| {
-            let mut f = File::create(&tmp)?;
             f.write_all(value)?;
             drop(f);
             fs::rename(&tmp, &path)
