@@ -1,4 +1,5 @@
-//! The codec chain of one array: array->array codecs (transpose), the
+//! The codec chain of one array: array->array codecs (transpose, and in v3
+//! element-wise filters such as `numcodecs.delta`), the
 //! array->bytes codec (`bytes`, fixing the byte order), then bytes->bytes
 //! codecs. v2 arrays map onto the same chain: `order: "F"` is a transpose,
 //! the dtype's byte order is the `bytes` codec, filters and the compressor
@@ -14,13 +15,53 @@ use std::sync::Arc;
 pub struct CodecChain {
     format: ZarrFormat,
     dtype: DataType,
-    /// Permutations applied in order on encode.
-    transposes: Vec<Vec<usize>>,
+    /// Array->array stages, applied in order on encode.
+    stages: Vec<Stage>,
     /// Byte order of the encoded elements; None only for 1-byte types.
     endian: Option<Endian>,
     bytes_codecs: Vec<Arc<dyn BytesCodec>>,
     /// v2: how many of `bytes_codecs` are filters (the rest is the compressor).
     v2_filters: usize,
+}
+
+/// An array->array stage.
+#[derive(Debug, Clone)]
+enum Stage {
+    Transpose(Vec<usize>),
+    /// A size-preserving codec on the flattened native-endian elements
+    /// (zarr-python runs numcodecs filters such as delta here in v3).
+    Elementwise(Arc<dyn BytesCodec>),
+}
+
+/// Codecs zarr-python 3 treats as array->array (before `bytes`).
+fn is_array_to_array(name: &str) -> bool {
+    name == "numcodecs.delta"
+}
+
+/// An element-wise stage for `dtype`: the filter must work on the array's own
+/// type in native byte order, and keep it (no `astype` to another type).
+fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<Stage> {
+    let native = dtype.v2_name(Endian::NATIVE);
+    let same = |k: &str| match config.and_then(|c| c.get(k)) {
+        None | Some(Value::Null) => k == "astype",
+        Some(Value::String(t)) => DataType::from_v2_name(t).is_ok_and(|(d, _)| d == dtype),
+        Some(_) => false,
+    };
+    if !same("dtype") || !same("astype") {
+        return Err(Error::Unsupported(format!(
+            "codec \"{name}\" with a dtype or astype other than the array's ({})",
+            dtype.v3_name()
+        )));
+    }
+    let config = serde_json::json!({"dtype": native, "astype": native});
+    let codec = registry::from_v3(
+        name,
+        Some(&config),
+        CodecContext {
+            elem_size: dtype.size(),
+        },
+    )?;
+    Ok(Stage::Elementwise(codec))
 }
 
 fn codec_name_config(c: &Value) -> Result<(String, Option<&Value>)> {
@@ -59,7 +100,7 @@ impl CodecChain {
         let mut chain = CodecChain {
             format: ZarrFormat::V3,
             dtype,
-            transposes: vec![],
+            stages: vec![],
             endian: None,
             bytes_codecs: vec![],
             v2_filters: 0,
@@ -68,7 +109,10 @@ impl CodecChain {
         for c in codecs {
             let (name, config) = codec_name_config(c)?;
             match name.as_str() {
-                "transpose" if !seen_bytes => chain.transposes.push(transpose::parse_order(config, ndim)?),
+                "transpose" if !seen_bytes => chain
+                    .stages
+                    .push(Stage::Transpose(transpose::parse_order(config, ndim)?)),
+                n if !seen_bytes && is_array_to_array(n) => chain.stages.push(elementwise(n, config, dtype)?),
                 "bytes" | "endian" if !seen_bytes => {
                     chain.endian = parse_endian(config, dtype)?;
                     seen_bytes = true;
@@ -118,8 +162,8 @@ impl CodecChain {
         Ok(CodecChain {
             format: ZarrFormat::V2,
             dtype,
-            transposes: if order_f && ndim > 1 {
-                vec![(0..ndim).rev().collect()]
+            stages: if order_f && ndim > 1 {
+                vec![Stage::Transpose((0..ndim).rev().collect())]
             } else {
                 vec![]
             },
@@ -136,17 +180,23 @@ impl CodecChain {
         let ctx = CodecContext {
             elem_size: dtype.size(),
         };
-        let mut transposes = vec![];
+        let mut stages = vec![];
         let mut endian = if dtype.size() == 1 { None } else { Some(Endian::Little) };
         let mut bytes_codecs = vec![];
         for c in codecs {
-            if c.get("id").is_some() {
-                bytes_codecs.push(registry::from_v2(c, ctx)?);
+            if let Some(id) = c.get("id").and_then(Value::as_str) {
+                let v3_name = format!("numcodecs.{id}");
+                if format == ZarrFormat::V3 && is_array_to_array(&v3_name) {
+                    stages.push(elementwise(&v3_name, Some(c), dtype)?);
+                } else {
+                    bytes_codecs.push(registry::from_v2(c, ctx)?);
+                }
                 continue;
             }
             let (name, config) = codec_name_config(c)?;
             match name.as_str() {
-                "transpose" => transposes.push(transpose::parse_order(config, ndim)?),
+                "transpose" => stages.push(Stage::Transpose(transpose::parse_order(config, ndim)?)),
+                n if format == ZarrFormat::V3 && is_array_to_array(n) => stages.push(elementwise(n, config, dtype)?),
                 "bytes" | "endian" => endian = parse_endian(config, dtype)?.or(endian),
                 "sharding_indexed" => return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into())),
                 _ => bytes_codecs.push(registry::from_v3(&name, config, ctx)?),
@@ -155,14 +205,15 @@ impl CodecChain {
         let mut chain = CodecChain {
             format,
             dtype,
-            transposes,
+            stages,
             endian,
             bytes_codecs,
             v2_filters: 0,
         };
         if format == ZarrFormat::V2 {
             let reverse: Vec<usize> = (0..ndim).rev().collect();
-            if chain.transposes.len() > 1 || chain.transposes.iter().any(|t| *t != reverse) {
+            let full_reverse = |st: &Stage| matches!(st, Stage::Transpose(t) if *t == reverse);
+            if chain.stages.len() > 1 || !chain.stages.iter().all(full_reverse) {
                 return Err(Error::Unsupported(
                     "v2 arrays support only order \"F\" (a full reversing transpose)".into(),
                 ));
@@ -184,16 +235,21 @@ impl CodecChain {
     }
 
     pub fn check_shape(&self, chunk_shape: &[u64]) -> Result<()> {
-        for t in &self.transposes {
-            transpose::check_perm(t, chunk_shape.len())?;
+        for st in &self.stages {
+            if let Stage::Transpose(t) = st {
+                transpose::check_perm(t, chunk_shape.len())?;
+            }
         }
         Ok(())
     }
 
     pub fn to_v3_json(&self) -> Vec<Value> {
         let mut out = vec![];
-        for t in &self.transposes {
-            out.push(json!({"name": "transpose", "configuration": {"order": t}}));
+        for st in &self.stages {
+            match st {
+                Stage::Transpose(t) => out.push(json!({"name": "transpose", "configuration": {"order": t}})),
+                Stage::Elementwise(c) => out.extend(c.to_v3_json()),
+            }
         }
         out.push(match self.endian {
             Some(Endian::Little) => json!({"name": "bytes", "configuration": {"endian": "little"}}),
@@ -217,7 +273,7 @@ impl CodecChain {
         let compressor = self.bytes_codecs[self.v2_filters..].first().map(json_of).transpose()?;
         Ok((
             self.endian.unwrap_or(Endian::Little),
-            !self.transposes.is_empty(),
+            !self.stages.is_empty(),
             filters,
             compressor,
         ))
@@ -232,9 +288,23 @@ impl CodecChain {
         let elem = self.dtype.size();
         let mut data = chunk;
         let mut cur_shape = shape.to_vec();
-        for perm in &self.transposes {
-            data = transpose::permute(&data, elem, &cur_shape, perm);
-            cur_shape = perm.iter().map(|&p| cur_shape[p]).collect();
+        for st in &self.stages {
+            match st {
+                Stage::Transpose(perm) => {
+                    data = transpose::permute(&data, elem, &cur_shape, perm);
+                    cur_shape = perm.iter().map(|&p| cur_shape[p]).collect();
+                }
+                Stage::Elementwise(c) => {
+                    let n = data.len();
+                    data = c.encode(data)?;
+                    if data.len() != n {
+                        return Err(Error::Internal(format!(
+                            "array->array codec {} changed the size",
+                            c.name()
+                        )));
+                    }
+                }
+            }
         }
         if let Some(e) = self.endian {
             if e != Endian::NATIVE {
@@ -254,7 +324,7 @@ impl CodecChain {
         &self,
         stored: Box<dyn std::io::Read + Send + 'a>,
     ) -> Option<Box<dyn std::io::Read + Send + 'a>> {
-        if !self.transposes.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+        if !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
             return None;
         }
         match self.bytes_codecs.as_slice() {
@@ -267,7 +337,7 @@ impl CodecChain {
     /// Whether [`CodecChain::decode_stream`] will stream (so the caller can
     /// open a streaming reader instead of fetching the value whole).
     pub fn can_stream(&self) -> bool {
-        if !self.transposes.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+        if !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
             return false;
         }
         match self.bytes_codecs.as_slice() {
@@ -283,10 +353,8 @@ impl CodecChain {
         let elem = self.dtype.size();
         let expected = shape.iter().product::<u64>() as usize * elem;
         let mut data = stored;
-        let n = self.bytes_codecs.len();
         for (i, c) in self.bytes_codecs.iter().enumerate().rev() {
             let hint = if i == 0 { Some(expected) } else { None };
-            let _ = n;
             data = c.decode(data, hint).map_err(|e| e.context(format!("chunk {key}")))?;
         }
         if data.len() != expected {
@@ -300,15 +368,25 @@ impl CodecChain {
                 swap_bytes(&mut data, elem);
             }
         }
-        if !self.transposes.is_empty() {
-            // Shapes after each encode-side transpose, to undo them in reverse.
+        if !self.stages.is_empty() {
+            // Shapes after each encode-side stage, to undo them in reverse.
             let mut shapes = vec![shape.to_vec()];
-            for perm in &self.transposes {
+            for st in &self.stages {
                 let s = shapes.last().unwrap();
-                shapes.push(perm.iter().map(|&p| s[p]).collect());
+                shapes.push(match st {
+                    Stage::Transpose(perm) => perm.iter().map(|&p| s[p]).collect(),
+                    Stage::Elementwise(_) => s.clone(),
+                });
             }
-            for (k, perm) in self.transposes.iter().enumerate().rev() {
-                data = transpose::permute(&data, elem, &shapes[k + 1], &transpose::inverse(perm));
+            for (k, st) in self.stages.iter().enumerate().rev() {
+                data = match st {
+                    Stage::Transpose(perm) => {
+                        transpose::permute(&data, elem, &shapes[k + 1], &transpose::inverse(perm))
+                    }
+                    Stage::Elementwise(c) => c
+                        .decode(data, Some(expected))
+                        .map_err(|e| e.context(format!("chunk {key}")))?,
+                };
             }
         }
         Ok(data)
@@ -356,6 +434,43 @@ mod tests {
         .unwrap();
         let e = chain.decode(vec![1, 2, 3], &[2], "c/7").unwrap_err();
         assert!(matches!(&e, Error::Codec(m) if m.contains("c/7")), "{e}");
+    }
+
+    #[test]
+    fn v3_delta_is_an_array_to_array_codec() {
+        // As zarr-python 3.1 writes it: numcodecs.delta before bytes.
+        let codecs = vec![
+            json!({"name": "numcodecs.delta", "configuration": {"dtype": "<i4"}}),
+            json!({"name": "bytes", "configuration": {"endian": "big"}}),
+        ];
+        let chain = CodecChain::from_v3(&codecs, DataType::Int32, 1).unwrap();
+        let out = chain.to_v3_json();
+        assert_eq!(out[0]["name"], "numcodecs.delta");
+        assert_eq!(out[1]["name"], "bytes");
+        let data: Vec<u8> = [5i32, 7, 4].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let enc = chain.encode(data.clone(), &[3]).unwrap();
+        let vals: Vec<i32> = enc
+            .chunks(4)
+            .map(|c| i32::from_be_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(vals, vec![5, 2, -3]);
+        assert_eq!(chain.decode(enc, &[3], "c/0").unwrap(), data);
+        // A user list puts it before bytes too; an astype change is refused by name.
+        let user = CodecChain::from_user_list(
+            &[json!({"id": "delta", "dtype": "<i4"})],
+            DataType::Int32,
+            1,
+            ZarrFormat::V3,
+        )
+        .unwrap();
+        assert_eq!(user.to_v3_json()[0]["name"], "numcodecs.delta");
+        let bad = [
+            json!({"name": "numcodecs.delta", "configuration": {"dtype": "<i4", "astype": "<i2"}}),
+            json!({"name": "bytes"}),
+        ];
+        assert!(
+            matches!(CodecChain::from_v3(&bad, DataType::Int32, 1), Err(Error::Unsupported(m)) if m.contains("numcodecs.delta"))
+        );
     }
 
     #[test]
