@@ -17,6 +17,11 @@
 #include <stdint.h>
 
 /**
+ * Most threads a pool may have: more only costs memory and start-up time.
+ */
+#define MAX_THREADS 1024
+
+/**
  * Success.
  */
 #define ZARR_OK 0
@@ -85,6 +90,11 @@
  * A bug in the library (a caught panic); the message says where.
  */
 #define ZARR_EINTERNAL -13
+
+/**
+ * Memory for a chunk or buffer could not be allocated (added in 1.0).
+ */
+#define ZARR_ENOMEM -14
 
 /**
  * Open for reading only; the hierarchy must exist.

@@ -30,9 +30,22 @@ pub enum Error {
     Unsupported(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A zeroed buffer of `len` bytes, or `Error::OutOfMemory` instead of the
+/// process abort an infallible allocation would cause (chunk sizes come from
+/// metadata, which may be hostile or simply too large for this machine).
+pub fn try_alloc(len: usize, what: impl std::fmt::Display) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| Error::OutOfMemory(format!("cannot allocate {len} bytes for {what}")))?;
+    v.resize(len, 0);
+    Ok(v)
+}
 
 impl Error {
     /// Wrap an I/O error with the key or path it concerns.
@@ -59,6 +72,7 @@ impl Error {
             ReadOnly(m) => ReadOnly(format!("{ctx}: {m}")),
             Unsupported(m) => Unsupported(format!("{ctx}: {m}")),
             Internal(m) => Internal(format!("{ctx}: {m}")),
+            OutOfMemory(m) => OutOfMemory(format!("{ctx}: {m}")),
         }
     }
 }

@@ -373,3 +373,28 @@ fn no_nodes_inside_an_array_root_and_thread_count_is_bounded() {
     assert!(!p.join("c").exists());
     assert!(matches!(zarr::set_num_threads(100_000), Err(Error::InvalidArgument(_))));
 }
+
+#[test]
+fn a_chunk_too_large_to_allocate_is_an_error_not_an_abort() {
+    // 2^62 bytes cannot be mapped on any current machine, whatever the
+    // kernel's overcommit policy: the write must fail cleanly.
+    let root = Group::open_root("memory://core-oom", Mode::Create, None).unwrap();
+    let n = 1u64 << 62;
+    let meta = root
+        .simple_metadata(DataType::UInt8, &[n], &[n], Some(&[]), None)
+        .unwrap();
+    let a = root.create_array("huge", meta).unwrap();
+    let e = a
+        .write(&Selection::new(&[n], &[5], &[1], None).unwrap(), DataType::UInt8, &[1])
+        .unwrap_err();
+    assert!(matches!(&e, Error::OutOfMemory(m) if m.contains("huge/c/0")), "{e}");
+    // Reading the missing chunk streams nothing and needs no chunk buffer.
+    let mut out = [9u8; 1];
+    a.read(
+        &Selection::new(&[n], &[5], &[1], None).unwrap(),
+        DataType::UInt8,
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out, [0]);
+}

@@ -231,14 +231,22 @@ impl Array {
         let elems = meta.chunk_shape.iter().product::<u64>() as usize;
         // Every element overwritten (a whole interior chunk): no pre-fill needed.
         let overwrites_all = t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c);
+        let filled = || -> Result<Vec<u8>> {
+            let mut v = crate::error::try_alloc(elems * meta.dtype.size(), format_args!("chunk {key}"))?;
+            let f = meta.fill_value.as_bytes();
+            if f.iter().any(|&b| b != 0) {
+                v.chunks_exact_mut(f.len()).for_each(|e| e.copy_from_slice(f));
+            }
+            Ok(v)
+        };
         let mut chunk = if overwrites_all {
-            vec![0u8; elems * meta.dtype.size()]
+            crate::error::try_alloc(elems * meta.dtype.size(), format_args!("chunk {key}"))?
         } else if covers {
-            meta.fill_value.as_bytes().repeat(elems)
+            filled()?
         } else {
             match self.store.get(&key)? {
                 Some(stored) => meta.codecs.decode(stored, &meta.chunk_shape, &key)?,
-                None => meta.fill_value.as_bytes().repeat(elems),
+                None => filled()?,
             }
         };
         gather(

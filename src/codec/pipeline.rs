@@ -352,6 +352,13 @@ impl CodecChain {
     pub fn decode(&self, stored: Vec<u8>, shape: &[u64], key: &str) -> Result<Vec<u8>> {
         let elem = self.dtype.size();
         let expected = shape.iter().product::<u64>() as usize * elem;
+        if expected > 1 << 30 {
+            // Codecs allocate the decoded size infallibly: make sure it can be had.
+            let mut probe: Vec<u8> = Vec::new();
+            probe
+                .try_reserve_exact(expected)
+                .map_err(|_| Error::OutOfMemory(format!("cannot allocate {expected} bytes to decode chunk {key}")))?;
+        }
         let mut data = stored;
         for (i, c) in self.bytes_codecs.iter().enumerate().rev() {
             let hint = if i == 0 { Some(expected) } else { None };

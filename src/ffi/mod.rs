@@ -41,6 +41,8 @@ pub const ZARR_EREADONLY: c_int = -11;
 pub const ZARR_EUNSUPPORTED: c_int = -12;
 /// A bug in the library (a caught panic); the message says where.
 pub const ZARR_EINTERNAL: c_int = -13;
+/// Memory for a chunk or buffer could not be allocated (added in 1.0).
+pub const ZARR_ENOMEM: c_int = -14;
 
 /// Open for reading only; the hierarchy must exist.
 pub const ZARR_READ: c_int = 0;
@@ -86,6 +88,7 @@ fn status_of(e: &Error) -> c_int {
         Error::ReadOnly(_) => ZARR_EREADONLY,
         Error::Unsupported(_) => ZARR_EUNSUPPORTED,
         Error::Internal(_) => ZARR_EINTERNAL,
+        Error::OutOfMemory(_) => ZARR_ENOMEM,
     }
 }
 
