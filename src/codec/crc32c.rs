@@ -1,5 +1,7 @@
 //! `crc32c` checksum codec (zarr v3 core): appends the little-endian CRC32C
-//! (Castagnoli) of the data; decoding verifies and strips it.
+//! (Castagnoli) of the data; decoding verifies and strips it. numcodecs'
+//! `{"id": "crc32c"}` (v2) is the same, with `location` "end" (default) or
+//! "start".
 
 use super::{BytesCodec, CodecContext};
 use crate::error::{Error, Result};
@@ -8,14 +10,17 @@ use serde_json::{json, Map, Value};
 const NAME: &str = "crc32c";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Crc32cCodec;
+pub struct Crc32cCodec {
+    /// numcodecs `location: "start"`: the checksum precedes the data.
+    at_start: bool,
+}
 
 impl Crc32cCodec {
     /// v3 `crc32c`: the configuration must be absent or an empty object.
     pub fn from_v3(config: Option<&Value>, _ctx: CodecContext) -> Result<Self> {
         match config {
-            None | Some(Value::Null) => Ok(Crc32cCodec),
-            Some(Value::Object(m)) if m.is_empty() => Ok(Crc32cCodec),
+            None | Some(Value::Null) => Ok(Crc32cCodec::default()),
+            Some(Value::Object(m)) if m.is_empty() => Ok(Crc32cCodec::default()),
             Some(Value::Object(m)) => {
                 let keys: Vec<&str> = m.keys().map(String::as_str).collect();
                 Err(Error::Metadata(format!(
@@ -28,12 +33,22 @@ impl Crc32cCodec {
         }
     }
 
-    /// Zarr v2 has no crc32c codec in this engine.
+    /// numcodecs `{"id": "crc32c", "location": "start" | "end"}`.
     pub fn from_v2(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
-        Err(Error::Unsupported(format!(
-            "{NAME}: no zarr v2 form (got {})",
-            Value::Object(obj.clone())
-        )))
+        if let Some(k) = obj.keys().find(|k| !["id", "location"].contains(&k.as_str())) {
+            return Err(Error::Metadata(format!("{NAME}: unexpected configuration key {k:?}")));
+        }
+        let at_start = match obj.get("location") {
+            None | Some(Value::Null) => false,
+            Some(Value::String(l)) if l == "end" => false,
+            Some(Value::String(l)) if l == "start" => true,
+            Some(other) => {
+                return Err(Error::Metadata(format!(
+                    "{NAME}: location {other} is not \"start\" or \"end\""
+                )))
+            }
+        };
+        Ok(Crc32cCodec { at_start })
     }
 }
 
@@ -43,8 +58,14 @@ impl BytesCodec for Crc32cCodec {
     }
 
     fn encode(&self, mut input: Vec<u8>) -> Result<Vec<u8>> {
-        let crc = crc32c::crc32c(&input);
-        input.extend_from_slice(&crc.to_le_bytes());
+        let crc = crc32c::crc32c(&input).to_le_bytes();
+        if self.at_start {
+            let mut out = Vec::with_capacity(input.len() + 4);
+            out.extend_from_slice(&crc);
+            out.extend_from_slice(&input);
+            return Ok(out);
+        }
+        input.extend_from_slice(&crc);
         Ok(input)
     }
 
@@ -56,6 +77,9 @@ impl BytesCodec for Crc32cCodec {
             )));
         }
         let split = input.len() - 4;
+        if self.at_start {
+            input.rotate_left(4);
+        }
         if let Some(n) = decoded_len {
             if n != split {
                 return Err(Error::Codec(format!(
@@ -75,11 +99,17 @@ impl BytesCodec for Crc32cCodec {
     }
 
     fn to_v3_json(&self) -> Option<Value> {
+        if self.at_start {
+            return Some(json!({ "name": "numcodecs.crc32c", "configuration": { "location": "start" } }));
+        }
         Some(json!({ "name": NAME }))
     }
 
     fn to_v2_json(&self) -> Option<Value> {
-        None
+        if self.at_start {
+            return Some(json!({ "id": NAME, "location": "start" }));
+        }
+        Some(json!({ "id": NAME }))
     }
 }
 
@@ -159,6 +189,26 @@ mod tests {
         assert!(c.decode(empty, Some(0)).unwrap().is_empty());
     }
 
+    /// numcodecs 0.16 `CRC32C()` and `CRC32C(location="start")` encoding
+    /// `np.arange(4, dtype="<i4")` (bytes printed by numcodecs itself).
+    #[test]
+    fn numcodecs_v2_locations() {
+        let data: Vec<u8> = (0i32..4).flat_map(|v| v.to_le_bytes()).collect();
+        let crc = [0xad, 0x3d, 0x5b, 0x83];
+        for (obj, want) in [
+            (json!({"id": "crc32c"}), [data.clone(), crc.to_vec()].concat()),
+            (
+                json!({"id": "crc32c", "location": "start"}),
+                [crc.to_vec(), data.clone()].concat(),
+            ),
+        ] {
+            let c = Crc32cCodec::from_v2(obj.as_object().unwrap(), CTX).unwrap();
+            assert_eq!(c.encode(data.clone()).unwrap(), want);
+            assert_eq!(c.decode(want.clone(), Some(16)).unwrap(), data);
+            assert_eq!(c.to_v2_json().unwrap(), obj);
+        }
+    }
+
     #[test]
     fn config() {
         assert!(Crc32cCodec::from_v3(Some(&json!({})), CTX).is_ok());
@@ -170,18 +220,15 @@ mod tests {
             Crc32cCodec::from_v3(Some(&json!(3)), CTX),
             Err(Error::Metadata(_))
         ));
-        let v2 = json!({"id": "crc32c"});
-        assert!(matches!(
-            Crc32cCodec::from_v2(v2.as_object().unwrap(), CTX),
-            Err(Error::Unsupported(_))
-        ));
-        assert_eq!(Crc32cCodec.to_v3_json().unwrap(), json!({"name": "crc32c"}));
-        assert!(Crc32cCodec.to_v2_json().is_none());
+        assert_eq!(Crc32cCodec::default().to_v3_json().unwrap(), json!({"name": "crc32c"}));
+        assert_eq!(Crc32cCodec::default().to_v2_json().unwrap(), json!({"id": "crc32c"}));
+        let bad = json!({"id": "crc32c", "location": "middle"});
+        assert!(Crc32cCodec::from_v2(bad.as_object().unwrap(), CTX).is_err());
     }
 
     #[test]
     fn corrupt_input_is_an_error() {
-        let c = Crc32cCodec;
+        let c = Crc32cCodec::default();
         let enc = c.encode(vec![7u8; 100]).unwrap();
         for i in 0..enc.len() {
             let mut bad = enc.clone();
