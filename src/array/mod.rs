@@ -138,18 +138,11 @@ impl Array {
         let stream = meta.codecs.can_stream();
         let run = |t: &ChunkTask| -> Result<()> {
             let key = self.chunk_key(&meta, &t.coords);
+            let to_out = |src: Src| scatter(src, meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, &shared);
             if stream {
                 // Decode while scattering: no whole decoded chunk in memory.
                 return match self.store.reader(&key)? {
-                    None => scatter(
-                        Src::Fill(meta.fill_value.as_bytes()),
-                        meta.dtype,
-                        &meta.chunk_shape,
-                        &t.pieces,
-                        sel,
-                        mem_type,
-                        &shared,
-                    ),
+                    None => to_out(Src::Fill(meta.fill_value.as_bytes())),
                     Some(r) => {
                         let decoded = meta
                             .codecs
@@ -163,27 +156,8 @@ impl Array {
                 };
             }
             match self.store.get(&key)? {
-                None => scatter(
-                    Src::Fill(meta.fill_value.as_bytes()),
-                    meta.dtype,
-                    &meta.chunk_shape,
-                    &t.pieces,
-                    sel,
-                    mem_type,
-                    &shared,
-                ),
-                Some(stored) => {
-                    let chunk = meta.codecs.decode(stored, &meta.chunk_shape, &key)?;
-                    scatter(
-                        Src::Chunk(&chunk),
-                        meta.dtype,
-                        &meta.chunk_shape,
-                        &t.pieces,
-                        sel,
-                        mem_type,
-                        &shared,
-                    )
-                }
+                None => to_out(Src::Fill(meta.fill_value.as_bytes())),
+                Some(stored) => to_out(Src::Chunk(&meta.codecs.decode(stored, &meta.chunk_shape, &key)?)),
             }
         };
         if tasks.len() <= 1 {

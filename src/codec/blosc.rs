@@ -154,12 +154,7 @@ impl BloscCodec {
     /// (numcodecs defaults: lz4, 5, 1, 0). The typesize is `ctx.elem_size`
     /// unless the object carries numcodecs 0.16's optional `typesize`.
     pub fn from_v2(obj: &Map<String, Value>, ctx: CodecContext) -> Result<Self> {
-        if obj.get("id").and_then(Value::as_str) != Some(NAME) {
-            return Err(Error::Metadata(format!(
-                "{NAME}: expected \"id\": \"{NAME}\" in {}",
-                Value::Object(obj.clone())
-            )));
-        }
+        super::check_v2_id(obj, NAME, NAME)?;
         check_keys(obj, &["id", "cname", "clevel", "shuffle", "typesize", "blocksize"])?;
         let shuffle = match obj.get("shuffle") {
             None => Shuffle::Shuffle,

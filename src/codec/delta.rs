@@ -185,12 +185,7 @@ impl DeltaCodec {
 
     /// numcodecs `{"id": "delta", "dtype": "<i4", "astype": "<i4"}` (`astype` optional).
     pub fn from_v2(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
-        if obj.get("id").and_then(Value::as_str) != Some(ID) {
-            return Err(Error::Metadata(format!(
-                "{NAME}: expected \"id\": \"{ID}\" in {}",
-                Value::Object(obj.clone())
-            )));
-        }
+        super::check_v2_id(obj, ID, NAME)?;
         Self::parse(obj)
     }
 

@@ -42,12 +42,7 @@ impl GzipCodec {
 
     /// numcodecs `{"id": "gzip", "level": int}`.
     pub fn from_v2(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
-        if obj.get("id").and_then(Value::as_str) != Some(NAME) {
-            return Err(Error::Metadata(format!(
-                "{NAME}: expected \"id\": \"{NAME}\" in {}",
-                Value::Object(obj.clone())
-            )));
-        }
+        super::check_v2_id(obj, NAME, NAME)?;
         if let Some(k) = obj.keys().find(|k| *k != "id" && *k != "level") {
             return Err(Error::Metadata(format!("{NAME}: unexpected configuration key {k:?}")));
         }

@@ -19,6 +19,18 @@ pub mod transpose;
 pub mod zlib;
 pub mod zstd;
 
+/// Check the `"id"` of a numcodecs object handed to codec `name`.
+pub(crate) fn check_v2_id(obj: &serde_json::Map<String, Value>, id: &str, name: &str) -> Result<()> {
+    if obj.get("id").and_then(Value::as_str) == Some(id) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::Metadata(format!(
+            "{name}: expected \"id\": \"{id}\" in {}",
+            Value::Object(obj.clone())
+        )))
+    }
+}
+
 /// What a bytes->bytes codec may need to know about the data it receives.
 #[derive(Debug, Clone, Copy)]
 pub struct CodecContext {
