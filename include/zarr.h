@@ -264,6 +264,32 @@ int zarr_array_create(int64_t parent,
                       int64_t *array);
 
 /**
+ * Create a sharded array (v3 hierarchies only; else ZARR_EUNSUPPORTED):
+ * chunks of `shard_shape` are stored as one object each (a shard) holding
+ * inner chunks of `inner_chunk_shape`, which must divide `shard_shape`.
+ * `codecs_json` are the inner chunks' codecs as in `zarr_array_create`
+ * (NULL for zstd, "[]" for none); the shard index is little endian with a
+ * crc32c, at the end of the shard. Reads fetch only the inner chunks a
+ * selection needs; a partial write of a shard rewrites that shard.
+ * `fill_value`: NULL for zero, else one element of `dtype`.
+ *
+ * # Safety
+ * `shape`, `shard_shape` and `inner_chunk_shape` hold `ndim` values;
+ * strings are NUL-terminated; `fill_value` (nullable) points to one
+ * element; `array` is valid for writing.
+ */
+int zarr_array_create_sharded(int64_t parent,
+                              const char *path,
+                              int dtype,
+                              int ndim,
+                              const uint64_t *shape,
+                              const uint64_t *shard_shape,
+                              const uint64_t *inner_chunk_shape,
+                              const char *codecs_json,
+                              const void *fill_value,
+                              int64_t *array);
+
+/**
  * Open the array at `path` below `parent` ("" opens an array at the root itself).
  *
  * # Safety

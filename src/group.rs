@@ -228,7 +228,7 @@ impl Group {
         codecs: Option<&[Value]>,
         fill: Option<&[u8]>,
     ) -> Result<ArrayMetadata> {
-        let default = [serde_json::json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})];
+        let default = [default_codec()];
         let chain = CodecChain::from_user_list(codecs.unwrap_or(&default), dtype, shape.len(), self.format)?;
         let fill_value = match fill {
             Some(b) => FillValue::from_bytes(dtype, b)?,
@@ -260,6 +260,32 @@ impl Group {
                 ArrayMetadata::from_v2(doc.as_object().unwrap(), Map::new())
             }
         }
+    }
+
+    /// The metadata of a sharded v3 array: chunks of `shard_shape` are stored
+    /// as shards of inner chunks of `inner_shape`, each encoded with `codecs`
+    /// (as in [`Group::simple_metadata`]; `None` means zstd); the index is
+    /// little-endian with a crc32c, at the end of the shard.
+    pub fn sharded_metadata(
+        &self,
+        dtype: DataType,
+        shape: &[u64],
+        shard_shape: &[u64],
+        inner_shape: &[u64],
+        codecs: Option<&[Value]>,
+        fill: Option<&[u8]>,
+    ) -> Result<ArrayMetadata> {
+        if self.format != ZarrFormat::V3 {
+            return Err(Error::Unsupported("sharding in a Zarr v2 hierarchy".into()));
+        }
+        let inner = codecs.map_or_else(|| vec![default_codec()], <[Value]>::to_vec);
+        let sharding = serde_json::json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": inner_shape,
+            "codecs": inner,
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+            "index_location": "end",
+        }}]);
+        self.simple_metadata(dtype, shape, shard_shape, sharding.as_array().map(Vec::as_slice), fill)
     }
 
     /// Direct members, sorted by name.
@@ -301,4 +327,9 @@ impl Group {
             None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
         }
     }
+}
+
+/// zstd level 0, zarr-python's default compressor.
+fn default_codec() -> Value {
+    serde_json::json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})
 }

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod empty;
 pub mod pool;
 pub mod selection;
+mod shard;
 
 use crate::error::{Error, Result};
 use crate::metadata::{node, ArrayMetadata, DataType};
@@ -135,6 +136,14 @@ impl Array {
         let out = &mut out[..need];
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let shared = SharedOut::new(out);
+        if let Some(sh) = meta.codecs.sharding() {
+            let run = |t: &ChunkTask| self.read_shard(&meta, sh, t, sel, mem_type, &shared);
+            return if tasks.len() <= 1 {
+                tasks.iter().try_for_each(run)
+            } else {
+                pool::current().install(|| tasks.par_iter().try_for_each(run))
+            };
+        }
         let stream = meta.codecs.can_stream();
         let run = |t: &ChunkTask| -> Result<()> {
             let key = self.chunk_key(&meta, &t.coords);
@@ -177,7 +186,10 @@ impl Array {
         convert::check_all(input, mem_type, meta.dtype)?;
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let write_empty = self.write_empty_chunks();
-        let run = |t: &ChunkTask| self.write_chunk(&meta, t, sel, mem_type, input, write_empty);
+        let run = |t: &ChunkTask| match meta.codecs.sharding() {
+            Some(sh) => self.write_shard(&meta, sh, t, sel, mem_type, input, write_empty),
+            None => self.write_chunk(&meta, t, sel, mem_type, input, write_empty),
+        };
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
         } else {
@@ -202,35 +214,19 @@ impl Array {
             let in_bounds = c.min(meta.shape[d] - p.chunk * c);
             p.n == in_bounds
         });
-        let elems = meta.chunk_shape.iter().product::<u64>() as usize;
-        // Every element overwritten (a whole interior chunk): no pre-fill needed.
-        let overwrites_all = t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c);
-        let filled = || -> Result<Vec<u8>> {
-            let mut v = crate::error::try_alloc(elems * meta.dtype.size(), format_args!("chunk {key}"))?;
-            let f = meta.fill_value.as_bytes();
-            if f.iter().any(|&b| b != 0) {
-                v.chunks_exact_mut(f.len()).for_each(|e| e.copy_from_slice(f));
-            }
-            Ok(v)
-        };
-        let mut chunk = if overwrites_all {
-            crate::error::try_alloc(elems * meta.dtype.size(), format_args!("chunk {key}"))?
-        } else if covers {
-            filled()?
-        } else {
-            match self.store.get(&key)? {
-                Some(stored) => meta.codecs.decode(stored, &meta.chunk_shape, &key)?,
-                None => filled()?,
-            }
-        };
-        gather(
-            input,
-            mem_type,
-            sel,
-            &t.pieces,
-            &mut chunk,
-            meta.dtype,
+        let chunk = updated_chunk(
+            meta,
             &meta.chunk_shape,
+            covers,
+            &t.pieces,
+            sel,
+            mem_type,
+            input,
+            &key,
+            || match self.store.get(&key)? {
+                Some(stored) => meta.codecs.decode(stored, &meta.chunk_shape, &key).map(Some),
+                None => Ok(None),
+            },
         )?;
         if !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
             return self.store.delete(&key);
@@ -238,6 +234,46 @@ impl Array {
         let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
         self.store.set(&key, &encoded)
     }
+}
+
+/// The new decoded contents of one chunk of `chunk_shape` after a write of
+/// `pieces` of it: `covers` says the write reaches every in-bounds element
+/// (no old contents needed); otherwise `old` gives the stored chunk decoded.
+#[allow(clippy::too_many_arguments)]
+fn updated_chunk(
+    meta: &ArrayMetadata,
+    chunk_shape: &[u64],
+    covers: bool,
+    pieces: &[DimPiece],
+    sel: &Selection,
+    mem_type: DataType,
+    input: &[u8],
+    key: &str,
+    old: impl FnOnce() -> Result<Option<Vec<u8>>>,
+) -> Result<Vec<u8>> {
+    let bytes = chunk_shape.iter().product::<u64>() as usize * meta.dtype.size();
+    // Every element overwritten (a whole interior chunk): no pre-fill needed.
+    let overwrites_all = pieces.iter().zip(chunk_shape).all(|(p, &c)| p.n == c);
+    let filled = || -> Result<Vec<u8>> {
+        let mut v = crate::error::try_alloc(bytes, format_args!("chunk {key}"))?;
+        let f = meta.fill_value.as_bytes();
+        if f.iter().any(|&b| b != 0) {
+            v.chunks_exact_mut(f.len()).for_each(|e| e.copy_from_slice(f));
+        }
+        Ok(v)
+    };
+    let mut chunk = if overwrites_all {
+        crate::error::try_alloc(bytes, format_args!("chunk {key}"))?
+    } else if covers {
+        filled()?
+    } else {
+        match old()? {
+            Some(c) => c,
+            None => filled()?,
+        }
+    };
+    gather(input, mem_type, sel, pieces, &mut chunk, meta.dtype, chunk_shape)?;
+    Ok(chunk)
 }
 
 /// Check a selection against the array's current shape and the caller's

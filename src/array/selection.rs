@@ -92,26 +92,50 @@ impl Selection {
         let per_dim: Vec<Vec<DimPiece>> = (0..self.count.len())
             .map(|d| dim_pieces(self.start[d], self.count[d], self.stride[d], chunk_shape[d]))
             .collect();
-        let mut tasks = vec![];
-        let mut idx = vec![0usize; per_dim.len()];
+        product(&per_dim)
+    }
+}
+
+/// Every combination of one piece per dimension, in C order.
+fn product(per_dim: &[Vec<DimPiece>]) -> Vec<ChunkTask> {
+    let mut tasks = vec![];
+    let mut idx = vec![0usize; per_dim.len()];
+    loop {
+        tasks.push(ChunkTask {
+            coords: idx.iter().enumerate().map(|(d, &i)| per_dim[d][i].chunk).collect(),
+            pieces: idx.iter().enumerate().map(|(d, &i)| per_dim[d][i]).collect(),
+        });
+        let mut d = per_dim.len();
         loop {
-            tasks.push(ChunkTask {
-                coords: idx.iter().enumerate().map(|(d, &i)| per_dim[d][i].chunk).collect(),
-                pieces: idx.iter().enumerate().map(|(d, &i)| per_dim[d][i]).collect(),
-            });
-            let mut d = per_dim.len();
-            loop {
-                if d == 0 {
-                    return tasks;
-                }
-                d -= 1;
-                idx[d] += 1;
-                if idx[d] < per_dim[d].len() {
-                    break;
-                }
-                idx[d] = 0;
+            if d == 0 {
+                return tasks;
             }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < per_dim[d].len() {
+                break;
+            }
+            idx[d] = 0;
         }
+    }
+}
+
+impl ChunkTask {
+    /// This chunk's part of the selection split by an inner grid of `inner`
+    /// (a shard's inner chunks): coordinates are within this chunk, pieces
+    /// are local to each inner chunk, output positions stay the selection's.
+    pub fn sub_tasks(&self, inner: &[u64], stride: &[u64]) -> Vec<ChunkTask> {
+        let per_dim: Vec<Vec<DimPiece>> = self
+            .pieces
+            .iter()
+            .enumerate()
+            .map(|(d, p)| {
+                let mut v = dim_pieces(p.local_first, p.n, stride[d], inner[d]);
+                v.iter_mut().for_each(|q| q.out_first += p.out_first);
+                v
+            })
+            .collect();
+        product(&per_dim)
     }
 }
 

@@ -15,6 +15,7 @@ pub mod delta;
 pub mod gzip;
 pub mod pipeline;
 pub mod registry;
+pub mod sharding;
 pub mod transpose;
 pub mod zlib;
 pub mod zstd;

@@ -5,6 +5,7 @@
 //! the dtype's byte order is the `bytes` codec, filters and the compressor
 //! are bytes->bytes codecs.
 
+use super::sharding::ShardingCodec;
 use super::{registry, transpose, BytesCodec, CodecContext};
 use crate::error::{Error, Result};
 use crate::metadata::{DataType, Endian, ZarrFormat};
@@ -22,6 +23,17 @@ pub struct CodecChain {
     bytes_codecs: Vec<Arc<dyn BytesCodec>>,
     /// v2: how many of `bytes_codecs` are filters (the rest is the compressor).
     v2_filters: usize,
+    /// `sharding_indexed` as the array->bytes codec (then the only codec:
+    /// the array code handles shards itself).
+    sharding: Option<Arc<ShardingCodec>>,
+}
+
+/// Codecs around `sharding_indexed` are valid v3 but rare; refuse them by name.
+fn sharding_alone(chain: &CodecChain, extra: bool) -> Result<()> {
+    if chain.sharding.is_some() && (extra || !chain.stages.is_empty() || !chain.bytes_codecs.is_empty()) {
+        return Err(Error::Unsupported("codecs before or after \"sharding_indexed\"".into()));
+    }
+    Ok(())
 }
 
 /// An array->array stage.
@@ -104,6 +116,7 @@ impl CodecChain {
             endian: None,
             bytes_codecs: vec![],
             v2_filters: 0,
+            sharding: None,
         };
         let mut seen_bytes = false;
         for c in codecs {
@@ -122,7 +135,15 @@ impl CodecChain {
                         "codec \"{name}\" is out of place in the codec list"
                     )))
                 }
-                "sharding_indexed" => return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into())),
+                "sharding_indexed" if !seen_bytes => {
+                    chain.sharding = Some(Arc::new(ShardingCodec::from_v3(config, dtype, ndim, false)?));
+                    seen_bytes = true;
+                }
+                "sharding_indexed" => {
+                    return Err(Error::Metadata(
+                        "codec \"sharding_indexed\" is out of place in the codec list".into(),
+                    ))
+                }
                 _ if !seen_bytes => {
                     // A bytes->bytes codec before any array->bytes codec: either unknown
                     // (say so by name) or misplaced.
@@ -137,6 +158,7 @@ impl CodecChain {
         if !seen_bytes {
             return Err(Error::Metadata("codecs have no array->bytes codec (\"bytes\")".into()));
         }
+        sharding_alone(&chain, false)?;
         Ok(chain)
     }
 
@@ -170,6 +192,7 @@ impl CodecChain {
             endian: if dtype.size() == 1 { None } else { Some(endian) },
             bytes_codecs,
             v2_filters: filters.len(),
+            sharding: None,
         })
     }
 
@@ -183,7 +206,10 @@ impl CodecChain {
         let mut stages = vec![];
         let mut endian = if dtype.size() == 1 { None } else { Some(Endian::Little) };
         let mut bytes_codecs = vec![];
+        let mut sharding = None;
+        let mut after_sharding = false;
         for c in codecs {
+            after_sharding |= sharding.is_some();
             if let Some(id) = c.get("id").and_then(Value::as_str) {
                 let v3_name = format!("numcodecs.{id}");
                 if format == ZarrFormat::V3 && is_array_to_array(&v3_name) {
@@ -198,7 +224,14 @@ impl CodecChain {
                 "transpose" => stages.push(Stage::Transpose(transpose::parse_order(config, ndim)?)),
                 n if format == ZarrFormat::V3 && is_array_to_array(n) => stages.push(elementwise(n, config, dtype)?),
                 "bytes" | "endian" => endian = parse_endian(config, dtype)?.or(endian),
-                "sharding_indexed" => return Err(Error::Unsupported("codec \"sharding_indexed\" (sharding)".into())),
+                "sharding_indexed" if format == ZarrFormat::V3 && sharding.is_none() => {
+                    sharding = Some(Arc::new(ShardingCodec::from_v3(config, dtype, ndim, true)?))
+                }
+                "sharding_indexed" => {
+                    return Err(Error::Unsupported(
+                        "codec \"sharding_indexed\" here (v3 only, once)".into(),
+                    ))
+                }
                 _ => bytes_codecs.push(registry::from_v3(&name, config, ctx)?),
             }
         }
@@ -209,7 +242,12 @@ impl CodecChain {
             endian,
             bytes_codecs,
             v2_filters: 0,
+            sharding,
         };
+        sharding_alone(&chain, after_sharding)?;
+        if chain.sharding.is_some() {
+            chain.endian = None;
+        }
         if format == ZarrFormat::V2 {
             let reverse: Vec<usize> = (0..ndim).rev().collect();
             let full_reverse = |st: &Stage| matches!(st, Stage::Transpose(t) if *t == reverse);
@@ -235,6 +273,9 @@ impl CodecChain {
     }
 
     pub fn check_shape(&self, chunk_shape: &[u64]) -> Result<()> {
+        if let Some(s) = &self.sharding {
+            return s.check_shape(chunk_shape);
+        }
         for st in &self.stages {
             if let Stage::Transpose(t) = st {
                 transpose::check_perm(t, chunk_shape.len())?;
@@ -244,6 +285,9 @@ impl CodecChain {
     }
 
     pub fn to_v3_json(&self) -> Vec<Value> {
+        if let Some(s) = &self.sharding {
+            return vec![s.to_v3_json()];
+        }
         let mut out = vec![];
         for st in &self.stages {
             match st {
@@ -262,6 +306,11 @@ impl CodecChain {
 
     /// (dtype byte order, order "F", filters, compressor) for a `.zarray`.
     pub fn to_v2_parts(&self) -> Result<(Endian, bool, Vec<Value>, Option<Value>)> {
+        if self.sharding.is_some() {
+            return Err(Error::Unsupported(
+                "codec \"sharding_indexed\" has no Zarr v2 form".into(),
+            ));
+        }
         let json_of = |c: &Arc<dyn BytesCodec>| {
             c.to_v2_json()
                 .ok_or_else(|| Error::Unsupported(format!("codec \"{}\" has no Zarr v2 form", c.name())))
@@ -283,8 +332,22 @@ impl CodecChain {
         self.format
     }
 
+    /// The sharding codec when this chain is `sharding_indexed`.
+    pub fn sharding(&self) -> Option<&ShardingCodec> {
+        self.sharding.as_deref()
+    }
+
+    fn not_sharded(&self) -> Result<()> {
+        match self.sharding {
+            // Shards need the fill value and the store: the array code does them.
+            Some(_) => Err(Error::Internal("a shard went through the plain chunk path".into())),
+            None => Ok(()),
+        }
+    }
+
     /// Encode one chunk given as native-endian C-order elements of `shape`.
     pub fn encode(&self, chunk: Vec<u8>, shape: &[u64]) -> Result<Vec<u8>> {
+        self.not_sharded()?;
         let elem = self.dtype.size();
         let mut data = chunk;
         let mut cur_shape = shape.to_vec();
@@ -324,7 +387,7 @@ impl CodecChain {
         &self,
         stored: Box<dyn std::io::Read + Send + 'a>,
     ) -> Option<Box<dyn std::io::Read + Send + 'a>> {
-        if !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+        if self.sharding.is_some() || !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
             return None;
         }
         match self.bytes_codecs.as_slice() {
@@ -337,7 +400,7 @@ impl CodecChain {
     /// Whether [`CodecChain::decode_stream`] will stream (so the caller can
     /// open a streaming reader instead of fetching the value whole).
     pub fn can_stream(&self) -> bool {
-        if !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+        if self.sharding.is_some() || !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
             return false;
         }
         match self.bytes_codecs.as_slice() {
@@ -350,6 +413,7 @@ impl CodecChain {
     /// Decode one stored chunk into native-endian C-order elements of `shape`.
     /// `key` names the chunk in error messages.
     pub fn decode(&self, stored: Vec<u8>, shape: &[u64], key: &str) -> Result<Vec<u8>> {
+        self.not_sharded()?;
         let elem = self.dtype.size();
         let expected = shape.iter().product::<u64>() as usize * elem;
         if expected > 1 << 30 {

@@ -259,20 +259,9 @@ pub unsafe extern "C" fn zarr_array_create(
         // SAFETY: caller promises ndim values.
         let shape = unsafe { dims(shape, nd, "shape") }?;
         let chunks = unsafe { dims(chunk_shape, nd, "chunk_shape") }?;
-        let codec_list = match codecs {
-            None => None,
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Array(a)) => Some(a),
-                Ok(_) => return Err(Error::InvalidArgument("codecs_json must be a JSON list".into())),
-                Err(e) => return Err(Error::InvalidArgument(format!("codecs_json is not valid JSON: {e}"))),
-            },
-        };
-        let fill = if fill_value.is_null() {
-            None
-        } else {
-            // SAFETY: non-NULL; caller promises one element of dtype.
-            Some(unsafe { std::slice::from_raw_parts(fill_value as *const u8, dt.size()) })
-        };
+        let codec_list = codec_list(codecs)?;
+        // SAFETY: nullable; caller promises one element of dtype.
+        let fill = unsafe { fill_bytes(fill_value, dt) };
         let g = handles::group(parent)?;
         let meta = g.simple_metadata(dt, shape, chunks, codec_list.as_deref(), fill)?;
         let a = g.create_array(path, meta)?;
@@ -281,6 +270,84 @@ pub unsafe extern "C" fn zarr_array_create(
         unsafe { *array = id };
         Ok(())
     })
+}
+
+/// Create a sharded array (v3 hierarchies only; else ZARR_EUNSUPPORTED):
+/// chunks of `shard_shape` are stored as one object each (a shard) holding
+/// inner chunks of `inner_chunk_shape`, which must divide `shard_shape`.
+/// `codecs_json` are the inner chunks' codecs as in `zarr_array_create`
+/// (NULL for zstd, "[]" for none); the shard index is little endian with a
+/// crc32c, at the end of the shard. Reads fetch only the inner chunks a
+/// selection needs; a partial write of a shard rewrites that shard.
+/// `fill_value`: NULL for zero, else one element of `dtype`.
+///
+/// # Safety
+/// `shape`, `shard_shape` and `inner_chunk_shape` hold `ndim` values;
+/// strings are NUL-terminated; `fill_value` (nullable) points to one
+/// element; `array` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_create_sharded(
+    parent: i64,
+    path: *const c_char,
+    dtype: c_int,
+    ndim: c_int,
+    shape: *const u64,
+    shard_shape: *const u64,
+    inner_chunk_shape: *const u64,
+    codecs_json: *const c_char,
+    fill_value: *const c_void,
+    array: *mut i64,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        let codecs = unsafe { c_str_opt(codecs_json, "codecs_json") }?;
+        non_null(array, "array")?;
+        let dt = dtype_of(dtype)?;
+        if ndim < 0 || ndim as usize > MAX_NDIM {
+            return Err(Error::InvalidArgument(format!("ndim {ndim} is not in 0..={MAX_NDIM}")));
+        }
+        let nd = ndim as usize;
+        // SAFETY: caller promises ndim values.
+        let shape = unsafe { dims(shape, nd, "shape") }?;
+        let shards = unsafe { dims(shard_shape, nd, "shard_shape") }?;
+        let inner = unsafe { dims(inner_chunk_shape, nd, "inner_chunk_shape") }?;
+        let codec_list = codec_list(codecs)?;
+        // SAFETY: nullable; caller promises one element of dtype.
+        let fill = unsafe { fill_bytes(fill_value, dt) };
+        let g = handles::group(parent)?;
+        let meta = g.sharded_metadata(dt, shape, shards, inner, codec_list.as_deref(), fill)?;
+        let a = g.create_array(path, meta)?;
+        let id = handles::insert(Node::Array(Arc::new(a)));
+        // SAFETY: checked non-NULL.
+        unsafe { *array = id };
+        Ok(())
+    })
+}
+
+/// A caller's codec list: None for NULL.
+fn codec_list(text: Option<&str>) -> Result<Option<Vec<Value>>, Error> {
+    match text {
+        None => Ok(None),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(a)) => Ok(Some(a)),
+            Ok(_) => Err(Error::InvalidArgument("codecs_json must be a JSON list".into())),
+            Err(e) => Err(Error::InvalidArgument(format!("codecs_json is not valid JSON: {e}"))),
+        },
+    }
+}
+
+/// One element of `dt` at `p`, or None for NULL.
+///
+/// # Safety
+/// `p` is NULL or points to one element of `dt`.
+unsafe fn fill_bytes<'a>(p: *const c_void, dt: DataType) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL; caller promises one element of dt.
+        Some(unsafe { std::slice::from_raw_parts(p as *const u8, dt.size()) })
+    }
 }
 
 /// Open the array at `path` below `parent` ("" opens an array at the root itself).

@@ -90,6 +90,19 @@ impl Store for FsStore {
         Ok(Some(buf))
     }
 
+    fn get_suffix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>> {
+        let f = match File::open(self.path(key)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => return Ok(None),
+            Err(e) => return Err(Error::io(key, e)),
+        };
+        let size = f.metadata().map_err(|e| Error::io(key, e))?.len();
+        let n = len.min(size);
+        let mut buf = vec![0u8; n as usize];
+        f.read_exact_at(&mut buf, size - n).map_err(|e| Error::io(key, e))?;
+        Ok(Some(buf))
+    }
+
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         let path = self.path(key);
         let dir = path

@@ -47,6 +47,12 @@ impl Store for MemoryStore {
             v[start..end].to_vec()
         }))
     }
+    fn get_suffix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>> {
+        Ok(self.read().get(key).map(|v| {
+            let start = v.len().saturating_sub(len.min(usize::MAX as u64) as usize);
+            v[start..].to_vec()
+        }))
+    }
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         self.map
             .write()

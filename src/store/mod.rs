@@ -22,6 +22,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
     /// `len` bytes from `offset` (fewer at the end of the value), or None if the key does not exist.
     fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>>;
+    /// The last `len` bytes (the whole value if shorter), or None if the key
+    /// does not exist. Stores with ranged reads override this (shard indexes
+    /// at the end are read this way).
+    fn get_suffix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>> {
+        Ok(self.get(key)?.map(|mut v| {
+            let start = v.len().saturating_sub(len.min(usize::MAX as u64) as usize);
+            v.drain(..start);
+            v
+        }))
+    }
     /// Store a value atomically: a reader sees the old or the new value, never a mix.
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
     /// Remove a key; removing a missing key is not an error.

@@ -958,6 +958,55 @@ static void test_memory_shared(void)
     CHECK_OK(zarr_close(r2));
 }
 
+/* Sharded arrays: whole, partial and strided round trips; argument errors
+ * leave the out-parameter untouched. */
+static void test_sharded(void)
+{
+    char url[256];
+    tu_memory_url(url, sizeof url, "sharded");
+    int64_t root = -1, a = -1, v2 = -1;
+    int64_t sentinel = 0x5a5a, h = sentinel;
+    REQUIRE_OK(zarr_open(url, ZARR_CREATE, &root));
+    uint64_t shape[2] = {10, 7}, shards[2] = {4, 4}, inner[2] = {2, 2}, bad[2] = {3, 2};
+    int32_t fill = -9;
+    CHECK_ERR(zarr_array_create_sharded(root, "s", ZARR_INT32, 2, shape, shards, NULL, NULL, &fill, &h), ZARR_EINVAL);
+    CHECK_ERR(zarr_array_create_sharded(root, "s", ZARR_INT32, 2, shape, shards, inner, NULL, &fill, NULL), ZARR_EINVAL);
+    CHECK_ERR(zarr_array_create_sharded(root, "s", ZARR_INT32, 2, shape, shards, bad, NULL, &fill, &h), ZARR_EMETA);
+    CHECK(h == sentinel);
+    REQUIRE_OK(zarr_array_create_sharded(root, "s", ZARR_INT32, 2, shape, shards, inner, NULL, &fill, &a));
+    int32_t all[70], want[70], got[70];
+    for (int i = 0; i < 70; i++)
+        all[i] = want[i] = i * 3 - 50;
+    uint64_t st[2] = {0, 0};
+    CHECK_OK(zarr_array_write(a, st, shape, NULL, ZARR_INT32, all, sizeof all));
+    /* A partial write across shard borders, then a strided read. */
+    uint64_t pst[2] = {3, 2}, pc[2] = {2, 3};
+    int32_t part[6] = {1, 2, 3, 4, 5, 6};
+    CHECK_OK(zarr_array_write(a, pst, pc, NULL, ZARR_INT32, part, sizeof part));
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++)
+            want[(3 + i) * 7 + 2 + j] = part[i * 3 + j];
+    CHECK_OK(zarr_array_read(a, st, shape, NULL, ZARR_INT32, got, sizeof got));
+    CHECK(memcmp(got, want, sizeof got) == 0);
+    uint64_t sc[2] = {4, 3};
+    int64_t stride[2] = {3, 3};
+    double strided[12];
+    CHECK_OK(zarr_array_read(a, st, sc, stride, ZARR_FLOAT64, strided, sizeof strided));
+    int ok = 1;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 3; j++)
+            ok &= strided[i * 3 + j] == (double)want[i * 3 * 7 + j * 3];
+    CHECK(ok);
+    CHECK_OK(zarr_close(a));
+    char url2[256];
+    tu_memory_url(url2, sizeof url2, "sharded-v2");
+    REQUIRE_OK(zarr_open_with_options(url2, ZARR_CREATE, "{\"zarr_format\": 2}", &v2));
+    CHECK_ERR(zarr_array_create_sharded(v2, "s", ZARR_INT32, 2, shape, shards, inner, NULL, NULL, &h), ZARR_EUNSUPPORTED);
+    CHECK(h == sentinel);
+    CHECK_OK(zarr_close(v2));
+    CHECK_OK(zarr_close(root));
+}
+
 int main(void)
 {
     RUN_TEST(test_all_dtypes);
@@ -967,5 +1016,6 @@ int main(void)
     RUN_TEST(test_fill_values);
     RUN_TEST(test_conversions);
     RUN_TEST(test_memory_shared);
+    RUN_TEST(test_sharded);
     return TEST_SUMMARY();
 }

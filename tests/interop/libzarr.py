@@ -156,6 +156,10 @@ _SIGNATURES = {
         c_int,
         [c_int64, c_char_p, c_int, c_int, _u64p, _u64p, c_char_p, c_void_p, _i64p],
     ),
+    "zarr_array_create_sharded": (
+        c_int,
+        [c_int64, c_char_p, c_int, c_int, _u64p, _u64p, _u64p, c_char_p, c_void_p, _i64p],
+    ),
     "zarr_array_open": (c_int, [c_int64, c_char_p, _i64p]),
     "zarr_array_ndim": (c_int, [c_int64, _intp]),
     "zarr_array_shape": (c_int, [c_int64, _u64p]),
@@ -345,6 +349,41 @@ class Group(Node):
             code,
             len(shape_a),
             _ptr(shape_a, c_uint64),
+            _ptr(chunks_a, c_uint64),
+            _enc(codecs),
+            None if fill_buf is None else fill_buf.ctypes.data_as(c_void_p),
+            ctypes.byref(out),
+        )
+        return Array(out.value)
+
+    def create_sharded(
+        self,
+        path: str,
+        dtype,
+        shape,
+        shards,
+        chunks,
+        codecs=None,
+        fill_value=None,
+    ) -> "Array":
+        """zarr_array_create_sharded: shards of `shards`, inner chunks of
+        `chunks`; `codecs` the inner codecs (None = library default: zstd)."""
+        code = dtype if isinstance(dtype, int) else dtype_code(dtype)
+        shape_a, shards_a, chunks_a = _u64_array(shape), _u64_array(shards), _u64_array(chunks)
+        if not len(shape_a) == len(shards_a) == len(chunks_a):
+            raise ValueError("shape, shards and chunks differ in length")
+        fill_buf = None
+        if fill_value is not None:
+            fill_buf = np.array([fill_value], dtype=CODE_TO_DTYPE[code])
+        out = c_int64(0)
+        call(
+            "zarr_array_create_sharded",
+            self.handle,
+            _enc(path),
+            code,
+            len(shape_a),
+            _ptr(shape_a, c_uint64),
+            _ptr(shards_a, c_uint64),
             _ptr(chunks_a, c_uint64),
             _enc(codecs),
             None if fill_buf is None else fill_buf.ctypes.data_as(c_void_p),

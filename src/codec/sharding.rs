@@ -1,0 +1,306 @@
+//! The v3 `sharding_indexed` codec: one stored object (a shard) holds a grid
+//! of inner chunks, each encoded by an inner codec chain, plus an index of
+//! `(offset, nbytes)` u64 pairs in C order of the inner grid (both 2^64-1 for
+//! an inner chunk that is not stored). The engine's chunk grid is the shard
+//! grid; the array code reads the index and then only the inner chunks a
+//! selection needs (see `array::shard`).
+
+use super::pipeline::CodecChain;
+use crate::error::{Error, Result};
+use crate::metadata::DataType;
+use crate::store::Store;
+use serde_json::{json, Value};
+
+/// Index entry of an inner chunk that is not stored.
+const EMPTY: u64 = u64::MAX;
+
+#[derive(Debug)]
+pub struct ShardingCodec {
+    /// Shape of one inner chunk.
+    pub inner_shape: Vec<u64>,
+    /// Codecs of the inner chunks.
+    pub inner: CodecChain,
+    /// Codecs of the index (a uint64 array of shape inner grid + [2]).
+    index: CodecChain,
+    index_at_start: bool,
+    /// Encoded index bytes beyond 16 per entry (4 with crc32c).
+    index_overhead: usize,
+}
+
+/// Where an inner chunk lies in its shard; None: not stored.
+pub type Entry = Option<(u64, u64)>;
+
+impl ShardingCodec {
+    /// From the codec's v3 configuration. `user`: the inner codec list comes
+    /// from a caller (the `bytes` codec may be left out, numcodecs ids allowed).
+    pub fn from_v3(config: Option<&Value>, dtype: DataType, ndim: usize, user: bool) -> Result<Self> {
+        let cfg = config
+            .and_then(Value::as_object)
+            .ok_or_else(|| Error::Metadata("sharding_indexed needs a configuration".into()))?;
+        let inner_shape: Vec<u64> = cfg
+            .get("chunk_shape")
+            .and_then(Value::as_array)
+            .and_then(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| Error::Metadata("sharding_indexed chunk_shape must be a list of integers".into()))?;
+        if inner_shape.len() != ndim || inner_shape.contains(&0) {
+            return Err(Error::Metadata(format!(
+                "sharding_indexed chunk_shape {inner_shape:?} does not fit {ndim} dimensions"
+            )));
+        }
+        let list = |k: &str| -> Result<Option<&Vec<Value>>> {
+            match cfg.get(k) {
+                None => Ok(None),
+                Some(Value::Array(a)) => Ok(Some(a)),
+                Some(_) => Err(Error::Metadata(format!("sharding_indexed {k} must be a list"))),
+            }
+        };
+        let inner_list = list("codecs")?.ok_or_else(|| Error::Metadata("sharding_indexed has no codecs".into()))?;
+        let inner = if user {
+            CodecChain::from_user_list(inner_list, dtype, ndim, crate::metadata::ZarrFormat::V3)?
+        } else {
+            CodecChain::from_v3(inner_list, dtype, ndim)?
+        };
+        if inner.sharding().is_some() {
+            // Decoding a nested shard needs the fill value the chain does not carry.
+            return Err(Error::Unsupported("nested sharding_indexed".into()));
+        }
+        let default_index = [
+            json!({"name": "bytes", "configuration": {"endian": "little"}}),
+            json!({"name": "crc32c"}),
+        ];
+        let index_list = list("index_codecs")?.map_or(&default_index[..], |v| v.as_slice());
+        // Only fixed-size index codecs: the index is fetched by its known size.
+        for c in index_list {
+            let name = c.get("name").and_then(Value::as_str).or(c.as_str()).unwrap_or("");
+            if name != "bytes" && name != "crc32c" {
+                return Err(Error::Unsupported(format!("sharding_indexed index codec \"{name}\"")));
+            }
+        }
+        let index = CodecChain::from_v3(index_list, DataType::UInt64, ndim + 1)?;
+        let index_at_start = match cfg.get("index_location") {
+            None => false,
+            Some(Value::String(s)) if s == "end" => false,
+            Some(Value::String(s)) if s == "start" => true,
+            Some(other) => {
+                return Err(Error::Metadata(format!("sharding_indexed index_location {other}")));
+            }
+        };
+        let mut shape = vec![1u64; ndim];
+        shape.push(2);
+        let index_overhead = index.encode(vec![0u8; 16], &shape)?.len() - 16;
+        Ok(ShardingCodec {
+            inner_shape,
+            inner,
+            index,
+            index_at_start,
+            index_overhead,
+        })
+    }
+
+    pub fn to_v3_json(&self) -> Value {
+        json!({"name": "sharding_indexed", "configuration": {
+            "chunk_shape": self.inner_shape,
+            "codecs": self.inner.to_v3_json(),
+            "index_codecs": self.index.to_v3_json(),
+            "index_location": if self.index_at_start { "start" } else { "end" },
+        }})
+    }
+
+    /// The shard shape must be a whole number of inner chunks.
+    pub fn check_shape(&self, shard_shape: &[u64]) -> Result<()> {
+        if shard_shape.len() != self.inner_shape.len()
+            || shard_shape.iter().zip(&self.inner_shape).any(|(s, i)| s % i != 0)
+        {
+            return Err(Error::Metadata(format!(
+                "shard shape {shard_shape:?} is not a multiple of the inner chunk shape {:?}",
+                self.inner_shape
+            )));
+        }
+        self.inner.check_shape(&self.inner_shape)
+    }
+
+    /// Inner chunks per dimension of a shard.
+    pub fn grid(&self, shard_shape: &[u64]) -> Vec<u64> {
+        shard_shape.iter().zip(&self.inner_shape).map(|(s, i)| s / i).collect()
+    }
+
+    fn index_bytes(&self, n: usize) -> usize {
+        n * 16 + self.index_overhead
+    }
+
+    fn index_shape(grid: &[u64]) -> Vec<u64> {
+        let mut s = grid.to_vec();
+        s.push(2);
+        s
+    }
+
+    fn decode_index(&self, stored: Vec<u8>, grid: &[u64], key: &str) -> Result<Vec<Entry>> {
+        let raw = self
+            .index
+            .decode(stored, &Self::index_shape(grid), &format!("{key} (shard index)"))?;
+        raw.chunks_exact(16)
+            .map(|e| {
+                let off = u64::from_ne_bytes(e[..8].try_into().unwrap());
+                let n = u64::from_ne_bytes(e[8..].try_into().unwrap());
+                match (off, n) {
+                    (EMPTY, EMPTY) => Ok(None),
+                    _ if off.checked_add(n).is_some() => Ok(Some((off, n))),
+                    _ => Err(Error::Codec(format!("chunk {key}: bad shard index entry ({off}, {n})"))),
+                }
+            })
+            .collect()
+    }
+
+    /// Fetch and check a shard's index with one ranged read; None: no shard.
+    pub fn read_index(&self, store: &dyn Store, key: &str, shard_shape: &[u64]) -> Result<Option<Vec<Entry>>> {
+        let grid = self.grid(shard_shape);
+        let size = self.index_bytes(grid.iter().product::<u64>() as usize);
+        let got = if self.index_at_start {
+            store.get_range(key, 0, size as u64)?
+        } else {
+            store.get_suffix(key, size as u64)?
+        };
+        let Some(bytes) = got else { return Ok(None) };
+        if bytes.len() < size {
+            return Err(Error::Codec(format!(
+                "chunk {key}: shard of {} bytes is shorter than its index ({size} bytes)",
+                bytes.len()
+            )));
+        }
+        self.decode_index(bytes, &grid, key).map(Some)
+    }
+
+    /// The index of a whole shard held in memory, each entry checked to lie
+    /// inside it.
+    pub fn parse_shard(&self, shard: &[u8], shard_shape: &[u64], key: &str) -> Result<Vec<Entry>> {
+        let grid = self.grid(shard_shape);
+        let size = self.index_bytes(grid.iter().product::<u64>() as usize);
+        if shard.len() < size {
+            return Err(Error::Codec(format!(
+                "chunk {key}: shard of {} bytes is shorter than its index ({size} bytes)",
+                shard.len()
+            )));
+        }
+        let idx = if self.index_at_start {
+            &shard[..size]
+        } else {
+            &shard[shard.len() - size..]
+        };
+        let entries = self.decode_index(idx.to_vec(), &grid, key)?;
+        if let Some((off, n)) = entries.iter().flatten().find(|(o, n)| o + n > shard.len() as u64) {
+            return Err(Error::Codec(format!(
+                "chunk {key}: inner chunk at {off}+{n} lies past the shard's {} bytes",
+                shard.len()
+            )));
+        }
+        Ok(entries)
+    }
+
+    /// A shard from its encoded inner chunks (C order of the inner grid);
+    /// None when no inner chunk is stored (the shard is deleted).
+    pub fn assemble(&self, chunks: &[Option<&[u8]>], shard_shape: &[u64]) -> Result<Option<Vec<u8>>> {
+        if chunks.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let grid = self.grid(shard_shape);
+        let isize = self.index_bytes(chunks.len());
+        let data: usize = chunks.iter().flatten().map(|c| c.len()).sum();
+        let mut out = Vec::with_capacity(data + isize);
+        let mut pos = if self.index_at_start { isize as u64 } else { 0 };
+        let mut index = Vec::with_capacity(chunks.len() * 16);
+        for c in chunks {
+            let (off, n) = match c {
+                Some(c) => {
+                    let e = (pos, c.len() as u64);
+                    pos += c.len() as u64;
+                    e
+                }
+                None => (EMPTY, EMPTY),
+            };
+            index.extend_from_slice(&off.to_ne_bytes());
+            index.extend_from_slice(&n.to_ne_bytes());
+        }
+        let index = self.index.encode(index, &Self::index_shape(&grid))?;
+        if index.len() != isize {
+            return Err(Error::Internal("shard index size differs from the expected".into()));
+        }
+        if self.index_at_start {
+            out.extend_from_slice(&index);
+        }
+        chunks.iter().flatten().for_each(|c| out.extend_from_slice(c));
+        if !self.index_at_start {
+            out.extend_from_slice(&index);
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Position of inner chunk `coords` in the C-order index of `grid`.
+pub fn linear(coords: &[u64], grid: &[u64]) -> usize {
+    coords.iter().zip(grid).fold(0u64, |a, (&c, &g)| a * g + c) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    fn codec(location: &str) -> ShardingCodec {
+        let cfg = json!({"chunk_shape": [2, 2], "index_location": location,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]});
+        ShardingCodec::from_v3(Some(&cfg), DataType::Int32, 2, false).unwrap()
+    }
+
+    #[test]
+    fn assemble_and_read_index_both_locations() {
+        for loc in ["end", "start"] {
+            let c = codec(loc);
+            assert_eq!(c.to_v3_json()["configuration"]["index_location"], loc);
+            c.check_shape(&[4, 2]).unwrap();
+            assert!(c.check_shape(&[3, 2]).is_err());
+            let a = [1u8; 16];
+            let shard = c.assemble(&[None, Some(&a)], &[4, 2]).unwrap().unwrap();
+            assert_eq!(shard.len(), 16 + 2 * 16 + 4);
+            let entries = c.parse_shard(&shard, &[4, 2], "c/0/0").unwrap();
+            let off = if loc == "start" { 36 } else { 0 };
+            assert_eq!(entries, vec![None, Some((off, 16))]);
+            let store = MemoryStore::named(&format!("t-shard-index-{loc}"));
+            store.set("s", &shard).unwrap();
+            assert_eq!(c.read_index(store.as_ref(), "s", &[4, 2]).unwrap().unwrap(), entries);
+            assert!(c.read_index(store.as_ref(), "none", &[4, 2]).unwrap().is_none());
+            assert!(c.assemble(&[None, None], &[4, 2]).unwrap().is_none());
+            // A flipped index byte fails its checksum, naming the shard.
+            let mut bad = shard.clone();
+            let i = if loc == "start" { 0 } else { 16 };
+            bad[i] ^= 1;
+            let e = c.parse_shard(&bad, &[4, 2], "c/0/0").unwrap_err();
+            assert!(
+                matches!(&e, Error::Codec(m) if m.contains("c/0/0") && m.contains("crc32c")),
+                "{e}"
+            );
+            // Truncated: shorter than the index, or entries past the end.
+            assert!(matches!(
+                c.parse_shard(&shard[..10], &[4, 2], "k"),
+                Err(Error::Codec(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn config_errors() {
+        let bad = json!({"chunk_shape": [2], "codecs": [{"name": "bytes"}],
+            "index_codecs": [{"name": "bytes"}, {"name": "zstd"}]});
+        assert!(
+            matches!(ShardingCodec::from_v3(Some(&bad), DataType::UInt8, 1, false), Err(Error::Unsupported(m)) if m.contains("zstd"))
+        );
+        let nested = json!({"chunk_shape": [2], "codecs": [{"name": "sharding_indexed",
+            "configuration": {"chunk_shape": [1], "codecs": [{"name": "bytes"}]}}]});
+        assert!(matches!(
+            ShardingCodec::from_v3(Some(&nested), DataType::UInt8, 1, false),
+            Err(Error::Unsupported(m)) if m.contains("nested")
+        ));
+        assert!(ShardingCodec::from_v3(None, DataType::UInt8, 1, false).is_err());
+        assert_eq!(linear(&[1, 2], &[3, 4]), 6);
+    }
+}

@@ -1,0 +1,311 @@
+//! Sharded arrays (`sharding_indexed`) through the safe Rust API: round
+//! trips against a reference model, ranged reads, emptiness, faults.
+
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use zarr::store::memory::MemoryStore;
+use zarr::store::{ListEntry, Store};
+use zarr::{DataType, Error, Group, Mode, Selection};
+
+fn i32s(v: &[i32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_ne_bytes()).collect()
+}
+fn to_i32s(b: &[u8]) -> Vec<i32> {
+    b.chunks(4).map(|c| i32::from_ne_bytes(c.try_into().unwrap())).collect()
+}
+
+/// A store that counts the bytes and calls its reads return.
+#[derive(Debug)]
+struct Counting {
+    inner: Arc<dyn Store>,
+    bytes: AtomicU64,
+    calls: AtomicU64,
+}
+
+impl Counting {
+    fn count(&self, v: Option<Vec<u8>>) -> Option<Vec<u8>> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        if let Some(b) = &v {
+            self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
+        }
+        v
+    }
+    fn take(&self) -> (u64, u64) {
+        (
+            self.bytes.swap(0, Ordering::Relaxed),
+            self.calls.swap(0, Ordering::Relaxed),
+        )
+    }
+}
+
+impl Store for Counting {
+    fn id(&self) -> &str {
+        self.inner.id()
+    }
+    fn get(&self, key: &str) -> zarr::Result<Option<Vec<u8>>> {
+        Ok(self.count(self.inner.get(key)?))
+    }
+    fn get_range(&self, key: &str, offset: u64, len: u64) -> zarr::Result<Option<Vec<u8>>> {
+        Ok(self.count(self.inner.get_range(key, offset, len)?))
+    }
+    fn get_suffix(&self, key: &str, len: u64) -> zarr::Result<Option<Vec<u8>>> {
+        Ok(self.count(self.inner.get_suffix(key, len)?))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> zarr::Result<()> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> zarr::Result<()> {
+        self.inner.delete(key)
+    }
+    fn list_dir(&self, prefix: &str) -> zarr::Result<Vec<ListEntry>> {
+        self.inner.list_dir(prefix)
+    }
+}
+
+fn sharding_json(inner: &[u64], codecs: Value, location: &str) -> Value {
+    json!([{"name": "sharding_indexed", "configuration": {
+        "chunk_shape": inner, "codecs": codecs, "index_location": location,
+        "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}])
+}
+
+#[test]
+fn round_trip_against_a_model_both_index_locations_and_stores() {
+    let shape = [13u64, 11];
+    for loc in ["end", "start"] {
+        for fs in [false, true] {
+            let d = tempfile::tempdir().unwrap();
+            let url = if fs {
+                d.path().join("s.zarr").to_str().unwrap().to_owned()
+            } else {
+                format!("memory://shard-model-{loc}-{}", std::process::id())
+            };
+            let root = Group::open_root(&url, Mode::Create, None).unwrap();
+            let codecs = sharding_json(
+                &[3, 2],
+                json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1}}]),
+                loc,
+            );
+            let meta = root
+                .simple_metadata(
+                    DataType::Int32,
+                    &shape,
+                    &[6, 4],
+                    codecs.as_array().map(Vec::as_slice),
+                    Some(&(-1i32).to_ne_bytes()),
+                )
+                .unwrap();
+            let a = root.create_array("x", meta).unwrap();
+            let doc = a.metadata().to_v3();
+            assert_eq!(doc["codecs"][0]["configuration"]["index_location"], loc);
+            assert_eq!(doc["chunk_grid"]["configuration"]["chunk_shape"], json!([6, 4]));
+            let mut model = vec![-1i32; 13 * 11];
+            // (start, count, stride): whole array, partial shards, strided, single elements.
+            let writes: &[([u64; 2], [u64; 2], [i64; 2])] = &[
+                ([0, 0], [13, 11], [1, 1]),
+                ([2, 1], [5, 7], [1, 1]),
+                ([0, 0], [7, 6], [2, 2]),
+                ([12, 10], [1, 1], [1, 1]),
+                ([6, 4], [6, 4], [1, 1]),
+            ];
+            for (k, (start, count, stride)) in writes.iter().enumerate() {
+                let n = (count[0] * count[1]) as usize;
+                let vals: Vec<i32> = (0..n).map(|i| (k * 1000 + i) as i32).collect();
+                let sel = Selection::new(&shape, start, count, Some(stride)).unwrap();
+                a.write(&sel, DataType::Int32, &i32s(&vals)).unwrap();
+                for i in 0..count[0] {
+                    for j in 0..count[1] {
+                        let (r, c) = (start[0] + i * stride[0] as u64, start[1] + j * stride[1] as u64);
+                        model[(r * 11 + c) as usize] = vals[(i * count[1] + j) as usize];
+                    }
+                }
+                let mut out = vec![0u8; 13 * 11 * 4];
+                a.read(&Selection::all(&shape), DataType::Int32, &mut out).unwrap();
+                assert_eq!(to_i32s(&out), model, "{loc} fs={fs} after {start:?} {count:?}");
+            }
+            // A strided read across shards, converted to f64.
+            let sel = Selection::new(&shape, &[1, 0], &[4, 4], Some(&[3, 3])).unwrap();
+            let mut out = vec![0u8; 16 * 8];
+            a.read(&sel, DataType::Float64, &mut out).unwrap();
+            let got: Vec<f64> = out
+                .chunks(8)
+                .map(|c| f64::from_ne_bytes(c.try_into().unwrap()))
+                .collect();
+            let want: Vec<f64> = (0..16)
+                .map(|i| model[((1 + 3 * (i / 4)) * 11 + 3 * (i % 4)) as usize] as f64)
+                .collect();
+            assert_eq!(got, want);
+            // Reopened from the stored document, the same values.
+            let b = root.open_array("x").unwrap();
+            let mut again = vec![0u8; 13 * 11 * 4];
+            b.read(&Selection::all(&shape), DataType::Int32, &mut again).unwrap();
+            assert_eq!(to_i32s(&again), model);
+        }
+    }
+}
+
+#[test]
+fn fill_inner_chunks_are_left_out_and_empty_shards_deleted() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+    let root = Group::open_root_in(store.clone(), Mode::Create, None).unwrap();
+    let meta = root
+        .sharded_metadata(DataType::Int32, &[8], &[4], &[2], Some(&[]), None)
+        .unwrap();
+    let a = root.create_array("x", meta).unwrap();
+    a.write(&Selection::all(&[8]), DataType::Int32, &i32s(&[0, 0, 1, 2, 0, 0, 0, 0]))
+        .unwrap();
+    // Shard 0 holds one inner chunk (8 bytes) and its index (2 * 16 + 4); shard 1 is not stored.
+    assert_eq!(store.get("x/c/0").unwrap().unwrap().len(), 8 + 36);
+    assert!(store.get("x/c/1").unwrap().is_none());
+    let sel = Selection::new(&[8], &[2], &[2], None).unwrap();
+    a.write(&sel, DataType::Int32, &i32s(&[0, 0])).unwrap();
+    assert!(store.get("x/c/0").unwrap().is_none());
+    a.set_write_empty_chunks(true);
+    a.write(&Selection::all(&[8]), DataType::Int32, &i32s(&[0; 8])).unwrap();
+    assert_eq!(store.get("x/c/1").unwrap().unwrap().len(), 16 + 36);
+}
+
+#[test]
+fn reading_one_inner_chunk_reads_only_the_index_and_that_chunk() {
+    for loc in ["end", "start"] {
+        let counting = Arc::new(Counting {
+            inner: Arc::new(MemoryStore::default()),
+            bytes: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+        });
+        let root = Group::open_root_in(counting.clone(), Mode::Create, None).unwrap();
+        let codecs = sharding_json(
+            &[8, 8],
+            json!([{"name": "bytes", "configuration": {"endian": "little"}}]),
+            loc,
+        );
+        let meta = root
+            .simple_metadata(
+                DataType::Int32,
+                &[64, 64],
+                &[64, 64],
+                codecs.as_array().map(Vec::as_slice),
+                None,
+            )
+            .unwrap();
+        let a = root.create_array("x", meta).unwrap();
+        let data: Vec<i32> = (1..=64 * 64).collect();
+        a.write(&Selection::all(&[64, 64]), DataType::Int32, &i32s(&data))
+            .unwrap();
+        counting.take();
+        let mut out = vec![0u8; 3 * 5 * 4];
+        let sel = Selection::new(&[64, 64], &[9, 10], &[3, 5], None).unwrap();
+        a.read(&sel, DataType::Int32, &mut out).unwrap();
+        // 64 index entries of 16 bytes + crc32c, then one 8x8 int32 chunk: two reads.
+        assert_eq!(counting.take(), (64 * 16 + 4 + 8 * 8 * 4, 2), "{loc}");
+        let want: Vec<i32> = (0..15).map(|i| data[(9 + i / 5) * 64 + 10 + i % 5]).collect();
+        assert_eq!(to_i32s(&out), want);
+    }
+}
+
+#[test]
+fn corrupt_and_truncated_shards_are_codec_errors_naming_the_key() {
+    for loc in ["end", "start"] {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        let root = Group::open_root_in(store.clone(), Mode::Create, None).unwrap();
+        let codecs = sharding_json(
+            &[2, 2],
+            json!([{"name": "bytes", "configuration": {"endian": "little"}}]),
+            loc,
+        );
+        let meta = root
+            .simple_metadata(
+                DataType::Int32,
+                &[4, 4],
+                &[4, 4],
+                codecs.as_array().map(Vec::as_slice),
+                None,
+            )
+            .unwrap();
+        let a = root.create_array("x", meta).unwrap();
+        a.write(
+            &Selection::all(&[4, 4]),
+            DataType::Int32,
+            &i32s(&(1..=16).collect::<Vec<_>>()),
+        )
+        .unwrap();
+        let good = store.get("x/c/0/0").unwrap().unwrap();
+        let mut out = vec![0u8; 64];
+        let expect_codec = |what: &str| {
+            let e = a
+                .read(&Selection::all(&[4, 4]), DataType::Int32, &mut [0u8; 64])
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Codec(m) if m.contains("x/c/0/0")),
+                "{loc} {what}: {e}"
+            );
+            e
+        };
+        // A wrong index checksum.
+        let mut bad = good.clone();
+        let at = if loc == "start" { 3 } else { good.len() - 10 };
+        bad[at] ^= 0x40;
+        store.set("x/c/0/0", &bad).unwrap();
+        let e = expect_codec("checksum");
+        assert!(e.to_string().contains("crc32c"), "{e}");
+        // Truncated: the data lost its tail (index at start) or the index is cut (end).
+        store.set("x/c/0/0", &good[..good.len() - 20]).unwrap();
+        expect_codec("truncated");
+        store.set("x/c/0/0", &good[..10]).unwrap();
+        expect_codec("shorter than the index");
+        // A partial write of a corrupt shard fails too, changing nothing.
+        let sel = Selection::new(&[4, 4], &[0, 0], &[1, 1], None).unwrap();
+        assert!(matches!(
+            a.write(&sel, DataType::Int32, &i32s(&[7])),
+            Err(Error::Codec(_))
+        ));
+        assert_eq!(store.get("x/c/0/0").unwrap().unwrap(), &good[..10]);
+        store.set("x/c/0/0", &good).unwrap();
+        a.read(&Selection::all(&[4, 4]), DataType::Int32, &mut out).unwrap();
+        assert_eq!(to_i32s(&out), (1..=16).collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn metadata_round_trip_and_refusals() {
+    let root = Group::open_root(
+        &format!("memory://shard-meta-{}", std::process::id()),
+        Mode::Create,
+        None,
+    )
+    .unwrap();
+    // As zarr-python 3 writes it.
+    let doc = json!({"zarr_format": 3, "node_type": "array", "shape": [10, 10], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [5, 10]}},
+        "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+        "fill_value": 0, "attributes": {}, "dimension_names": null, "storage_transformers": [],
+        "codecs": [{"name": "sharding_indexed", "configuration": {"chunk_shape": [5, 5],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                       {"name": "zstd", "configuration": {"level": 0, "checksum": false}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+            "index_location": "end"}}]});
+    let a = root.create_array_json("a", &doc.to_string()).unwrap();
+    assert_eq!(a.metadata().to_v3()["codecs"], doc["codecs"]);
+    let mut bad = doc.clone();
+    bad["codecs"][0]["configuration"]["chunk_shape"] = json!([3, 5]);
+    assert!(matches!(
+        root.create_array_json("b", &bad.to_string()),
+        Err(Error::Metadata(_))
+    ));
+    let mut bad = doc.clone();
+    bad["codecs"].as_array_mut().unwrap().push(json!({"name": "crc32c"}));
+    assert!(matches!(
+        root.create_array_json("c", &bad.to_string()),
+        Err(Error::Unsupported(_))
+    ));
+    let v2 = Group::open_root(
+        &format!("memory://shard-v2-{}", std::process::id()),
+        Mode::Create,
+        Some(zarr::ZarrFormat::V2),
+    )
+    .unwrap();
+    assert!(matches!(
+        v2.sharded_metadata(DataType::Int32, &[4], &[4], &[2], None, None),
+        Err(Error::Unsupported(_))
+    ));
+}
