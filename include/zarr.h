@@ -404,6 +404,43 @@ int zarr_attrs_set(int64_t node, const char *json);
  */
 int zarr_list(int64_t group, char *buf, size_t buf_len, size_t *needed);
 
+/**
+ * Write consolidated metadata for the whole hierarchy of the root group
+ * `root` (v2 `.zmetadata`, v3 `consolidated_metadata` in the root
+ * `zarr.json`, as zarr-python does). A later zarr_open reads every node's
+ * metadata from it. Any metadata change made through libzarr afterwards
+ * drops it; call again after the changes.
+ */
+int zarr_consolidate(int64_t root);
+
+/**
+ * Delete the array or group at `path` below `parent`, with everything under
+ * it. Open handles of deleted arrays then fail with ZARR_ENOTFOUND.
+ *
+ * # Safety
+ * `path` is NUL-terminated.
+ */
+int zarr_delete(int64_t parent, const char *path);
+
+/**
+ * The dimension names of an array as a JSON list (entries may be null), or
+ * `null` when it has none, snprintf-style as zarr_attrs_get. v3 keeps them in
+ * `dimension_names`, v2 in the `_ARRAY_DIMENSIONS` attribute (xarray).
+ *
+ * # Safety
+ * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+ */
+int zarr_array_dimension_names(int64_t array, char *buf, size_t buf_len, size_t *needed);
+
+/**
+ * Set the dimension names from a JSON list of ndim strings (v3 also allows
+ * null entries; v2 needs every name), or remove them with `null`.
+ *
+ * # Safety
+ * `names_json` is NUL-terminated.
+ */
+int zarr_array_set_dimension_names(int64_t array, const char *names_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

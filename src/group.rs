@@ -4,6 +4,7 @@
 
 use crate::array::{self, Array};
 use crate::codec::pipeline::CodecChain;
+use crate::consolidated::{self, Consolidated};
 use crate::error::{Error, Result};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
 use crate::store::{self, join, Store};
@@ -44,6 +45,8 @@ pub struct Group {
     path: String,
     format: ZarrFormat,
     read_only: bool,
+    /// The consolidated metadata read when the root was opened, if any.
+    cons: Option<Arc<Consolidated>>,
 }
 
 /// Normalise a relative node path: `/`-separated names, no `.`/`..`, no empty
@@ -74,7 +77,8 @@ impl Group {
 
     pub fn open_root_in(store: Arc<dyn Store>, mode: Mode, format: Option<ZarrFormat>) -> Result<Group> {
         let read_only = mode == Mode::Read;
-        let existing = match node::read(store.as_ref(), "")? {
+        let (root, cons) = consolidated::load_root(store.as_ref())?;
+        let existing = match root {
             Some(node::NodeDoc::Group { format, .. }) => Some(format),
             Some(node::NodeDoc::Array(meta)) => Some(meta.format),
             None => None,
@@ -95,6 +99,7 @@ impl Group {
             path: String::new(),
             format,
             read_only,
+            cons,
         })
     }
 
@@ -106,6 +111,27 @@ impl Group {
     }
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// The node at `path`: from the consolidated metadata while it is current
+    /// and has the node, else from the store.
+    fn read_node(&self, path: &str) -> Result<Option<node::NodeDoc>> {
+        if let Some(c) = self.cons.as_ref().filter(|c| c.is_current()) {
+            if let Some(doc) = c.get(path) {
+                return doc.map(Some);
+            }
+        }
+        node::read(self.store.as_ref(), path)
+    }
+
+    fn child(&self, path: String, format: ZarrFormat, read_only: bool) -> Group {
+        Group {
+            store: self.store.clone(),
+            path,
+            format,
+            read_only,
+            cons: self.cons.clone(),
+        }
     }
 
     fn check_writable(&self) -> Result<()> {
@@ -126,13 +152,8 @@ impl Group {
 
     pub fn open_group(&self, rel: &str) -> Result<Group> {
         let path = self.full_path(&normalize(rel)?);
-        match node::read(self.store.as_ref(), &path)? {
-            Some(node::NodeDoc::Group { format, .. }) => Ok(Group {
-                store: self.store.clone(),
-                path,
-                format,
-                read_only: self.read_only,
-            }),
+        match self.read_node(&path)? {
+            Some(node::NodeDoc::Group { format, .. }) => Ok(self.child(path, format, self.read_only)),
             Some(node::NodeDoc::Array(_)) => {
                 Err(Error::InvalidArgument(format!("\"{path}\" is an array, not a group")))
             }
@@ -142,7 +163,47 @@ impl Group {
 
     pub fn open_array(&self, rel: &str) -> Result<Array> {
         let path = self.full_path(&normalize(rel)?);
-        Array::open(self.store.clone(), &path, self.read_only)
+        let generation = consolidated::generation(self.store.id());
+        match self.read_node(&path)? {
+            Some(node::NodeDoc::Array(meta)) => Ok(Array::from_parts(
+                self.store.clone(),
+                path,
+                *meta,
+                self.read_only,
+                generation,
+            )),
+            Some(node::NodeDoc::Group { .. }) => {
+                Err(Error::InvalidArgument(format!("\"{path}\" is a group, not an array")))
+            }
+            None => Err(Error::NotFound(format!("array \"{path}\""))),
+        }
+    }
+
+    /// Delete the array or group at `rel` and everything below it.
+    pub fn delete(&self, rel: &str) -> Result<()> {
+        self.check_writable()?;
+        let parts = normalize(rel)?;
+        if parts.is_empty() {
+            return Err(Error::InvalidArgument("delete needs a path below the group".into()));
+        }
+        let path = self.full_path(&parts);
+        if node::kind(self.store.as_ref(), &path)?.is_none() {
+            return Err(Error::NotFound(format!("node \"{path}\"")));
+        }
+        consolidated::invalidate(self.store.as_ref(), self.format)?;
+        self.store.delete_prefix(&path)?;
+        // Again after the delete: open handles re-check that their node exists.
+        consolidated::bump(self.store.id());
+        Ok(())
+    }
+
+    /// Write consolidated metadata for the whole hierarchy (root group only).
+    pub fn consolidate(&self) -> Result<()> {
+        self.check_writable()?;
+        if !self.path.is_empty() {
+            return Err(Error::InvalidArgument("only the root group can be consolidated".into()));
+        }
+        consolidated::write(self.store.as_ref(), self.format)
     }
 
     /// Make sure every group above `parts` exists (creating missing ones), and
@@ -152,11 +213,15 @@ impl Group {
         if parts.is_empty() {
             return Err(Error::InvalidArgument("a new node needs a name".into()));
         }
-        if node::kind(self.store.as_ref(), &self.path)? != Some("group") {
-            return Err(Error::InvalidArgument(format!(
-                "\"{}\" is not a group: nodes cannot be created inside it",
-                self.path
-            )));
+        match node::kind(self.store.as_ref(), &self.path)? {
+            Some("group") => {}
+            None => return Err(Error::NotFound(format!("group \"{}\" (deleted?)", self.path))),
+            Some(_) => {
+                return Err(Error::InvalidArgument(format!(
+                    "\"{}\" is not a group: nodes cannot be created inside it",
+                    self.path
+                )))
+            }
         }
         for i in 1..parts.len() {
             let p = self.full_path(&parts[..i]);
@@ -176,12 +241,7 @@ impl Group {
     pub fn create_group(&self, rel: &str, attrs: Map<String, Value>) -> Result<Group> {
         let path = self.prepare_new_node(&normalize(rel)?)?;
         node::write_group(self.store.as_ref(), &path, self.format, &attrs)?;
-        Ok(Group {
-            store: self.store.clone(),
-            path,
-            format: self.format,
-            read_only: false,
-        })
+        Ok(self.child(path, self.format, false))
     }
 
     /// Create an array from a full metadata document (v3 `zarr.json` or v2
@@ -290,9 +350,16 @@ impl Group {
 
     /// Direct members, sorted by name.
     pub fn list(&self) -> Result<Vec<(String, NodeKind)>> {
+        if let Some(c) = self.cons.as_ref().filter(|c| c.is_current()) {
+            if c.get(&self.path).is_some() {
+                return Ok(c.children(&self.path));
+            }
+        }
         let mut out = vec![];
-        if node::kind(self.store.as_ref(), &self.path)? == Some("array") {
-            return Ok(out);
+        match node::kind(self.store.as_ref(), &self.path)? {
+            Some("array") => return Ok(out),
+            None => return Err(Error::NotFound(format!("group \"{}\"", self.path))),
+            _ => {}
         }
         for e in self.store.list_dir(&self.path)? {
             if !e.is_dir {
@@ -310,7 +377,7 @@ impl Group {
     }
 
     pub fn attributes(&self) -> Result<Map<String, Value>> {
-        match node::read(self.store.as_ref(), &self.path)? {
+        match self.read_node(&self.path)? {
             Some(node::NodeDoc::Group { attributes, .. }) => Ok(attributes),
             Some(node::NodeDoc::Array(m)) => Ok(m.attributes),
             None => Err(Error::NotFound(format!("group \"{}\"", self.path))),

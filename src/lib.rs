@@ -6,6 +6,7 @@
 //! - [`store`]: the [`store::Store`] trait, filesystem and memory stores
 //! - [`array`]: selections, reads, writes, emptiness, type conversion
 //! - [`group`]: hierarchy, attributes
+//! - [`consolidated`]: consolidated metadata and its staleness rule
 //! - `ffi`: the C ABI (the only place with `extern "C"`)
 //!
 //! The safe Rust API is [`Group`] (open a hierarchy with [`Group::open_root`])
@@ -24,6 +25,7 @@
 
 pub mod array;
 pub mod codec;
+pub mod consolidated;
 pub mod error;
 pub mod ffi;
 pub mod group;

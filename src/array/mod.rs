@@ -21,7 +21,7 @@ use selection::{ChunkTask, DimPiece};
 use serde_json::{Map, Value};
 use std::hash::{Hash, Hasher};
 use std::io::{BufRead, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
 /// Striped locks serialising read-modify-write of one chunk key across all
@@ -45,11 +45,22 @@ pub struct Array {
     meta: RwLock<Arc<ArrayMetadata>>,
     write_empty_chunks: AtomicBool,
     read_only: bool,
+    /// The store's metadata generation when this handle last knew its node
+    /// existed; a change means a check (the node may have been deleted).
+    seen_generation: AtomicU64,
 }
 
 impl Array {
-    pub(crate) fn from_parts(store: Arc<dyn Store>, path: String, meta: ArrayMetadata, read_only: bool) -> Self {
+    /// `generation`: the store's metadata generation read before `meta` was.
+    pub(crate) fn from_parts(
+        store: Arc<dyn Store>,
+        path: String,
+        meta: ArrayMetadata,
+        read_only: bool,
+        generation: u64,
+    ) -> Self {
         Array {
+            seen_generation: AtomicU64::new(generation),
             store,
             path,
             meta: RwLock::new(Arc::new(meta)),
@@ -58,15 +69,23 @@ impl Array {
         }
     }
 
-    /// Open the array at `path` of `store`.
-    pub fn open(store: Arc<dyn Store>, path: &str, read_only: bool) -> Result<Self> {
-        match node::read(store.as_ref(), path)? {
-            Some(node::NodeDoc::Array(meta)) => Ok(Self::from_parts(store, path.to_owned(), *meta, read_only)),
-            Some(node::NodeDoc::Group { .. }) => {
-                Err(Error::InvalidArgument(format!("\"{path}\" is a group, not an array")))
-            }
-            None => Err(Error::NotFound(format!("array \"{path}\""))),
+    /// Fail with NotFound when the array was deleted (through libzarr, in
+    /// this process) since this handle was opened. Costs a store lookup only
+    /// after a metadata change.
+    pub fn check_exists(&self) -> Result<()> {
+        let g = crate::consolidated::generation(self.store.id());
+        if g == self.seen_generation.load(Ordering::Acquire) {
+            return Ok(());
         }
+        let doc = match self.metadata().format {
+            crate::metadata::ZarrFormat::V3 => node::V3_META,
+            crate::metadata::ZarrFormat::V2 => node::V2_ARRAY,
+        };
+        if !self.store.exists(&join(&self.path, doc))? {
+            return Err(Error::NotFound(format!("array \"{}\" was deleted", self.path)));
+        }
+        self.seen_generation.store(g, Ordering::Release);
+        Ok(())
     }
 
     pub fn metadata(&self) -> Arc<ArrayMetadata> {
@@ -99,6 +118,7 @@ impl Array {
     /// Replace the attributes (rewrites the metadata document).
     pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
         self.check_writable()?;
+        self.check_exists()?;
         let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
         let mut m = (**guard).clone();
         m.attributes = attrs;
@@ -111,6 +131,43 @@ impl Array {
                 .filter(|a| a.len() == m.shape.len())
                 .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect());
         }
+        node::write_array(self.store.as_ref(), &self.path, &m)?;
+        *guard = Arc::new(m);
+        Ok(())
+    }
+
+    pub fn dimension_names(&self) -> Option<Vec<Option<String>>> {
+        self.metadata().dimension_names.clone()
+    }
+
+    /// Set (or with None remove) the dimension names: v3 `dimension_names`,
+    /// v2 the xarray `_ARRAY_DIMENSIONS` attribute, which needs every name.
+    pub fn set_dimension_names(&self, names: Option<Vec<Option<String>>>) -> Result<()> {
+        self.check_writable()?;
+        self.check_exists()?;
+        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
+        let mut m = (**guard).clone();
+        if let Some(n) = &names {
+            if n.len() != m.shape.len() {
+                return Err(Error::InvalidArgument(format!(
+                    "{} dimension names for {} dimensions",
+                    n.len(),
+                    m.shape.len()
+                )));
+            }
+        }
+        if m.format == crate::metadata::ZarrFormat::V2 {
+            match &names {
+                Some(n) if n.iter().any(Option::is_none) => {
+                    return Err(Error::InvalidArgument(
+                        "v2 _ARRAY_DIMENSIONS needs a name (not null) for every dimension".into(),
+                    ))
+                }
+                Some(n) => m.attributes.insert("_ARRAY_DIMENSIONS".into(), serde_json::json!(n)),
+                None => m.attributes.remove("_ARRAY_DIMENSIONS"),
+            };
+        }
+        m.dimension_names = names;
         node::write_array(self.store.as_ref(), &self.path, &m)?;
         *guard = Arc::new(m);
         Ok(())
@@ -131,6 +188,7 @@ impl Array {
     /// Read a selection into `out` (C order, native endian, elements of `mem_type`).
     /// On error the contents of `out` are unspecified.
     pub fn read(&self, sel: &Selection, mem_type: DataType, out: &mut [u8]) -> Result<()> {
+        self.check_exists()?;
         let meta = self.metadata();
         let need = buffer_bytes(sel, &meta.shape, mem_type, out.len())?;
         let out = &mut out[..need];
@@ -179,6 +237,7 @@ impl Array {
     /// Write `input` (C order, native endian, elements of `mem_type`) to a selection.
     pub fn write(&self, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
         self.check_writable()?;
+        self.check_exists()?;
         let meta = self.metadata();
         let need = buffer_bytes(sel, &meta.shape, mem_type, input.len())?;
         let input = &input[..need];
@@ -295,7 +354,8 @@ fn buffer_bytes(sel: &Selection, shape: &[u64], mem_type: DataType, have: usize)
 /// Create an array's metadata document at `path` and open it.
 pub(crate) fn create(store: Arc<dyn Store>, path: &str, meta: ArrayMetadata) -> Result<Array> {
     node::write_array(store.as_ref(), path, &meta)?;
-    Ok(Array::from_parts(store, path.to_owned(), meta, false))
+    let generation = crate::consolidated::generation(store.id());
+    Ok(Array::from_parts(store, path.to_owned(), meta, false, generation))
 }
 
 /// The caller's output buffer, written from several threads at once.

@@ -562,7 +562,10 @@ pub unsafe extern "C" fn zarr_attrs_get(node: i64, buf: *mut c_char, buf_len: us
     guard(|| {
         let attrs = match handles::get(node)? {
             Node::Group(g) => g.attributes()?,
-            Node::Array(a) => a.attributes(),
+            Node::Array(a) => {
+                a.check_exists()?;
+                a.attributes()
+            }
         };
         let text = Value::Object(attrs).to_string();
         // SAFETY: caller guarantees.
@@ -603,6 +606,82 @@ pub unsafe extern "C" fn zarr_list(group: i64, buf: *mut c_char, buf_len: usize,
         let text = Value::Array(v).to_string();
         // SAFETY: caller guarantees.
         unsafe { write_text(&text, buf, buf_len, needed) }
+    })
+}
+
+/// Write consolidated metadata for the whole hierarchy of the root group
+/// `root` (v2 `.zmetadata`, v3 `consolidated_metadata` in the root
+/// `zarr.json`, as zarr-python does). A later zarr_open reads every node's
+/// metadata from it. Any metadata change made through libzarr afterwards
+/// drops it; call again after the changes.
+#[no_mangle]
+pub extern "C" fn zarr_consolidate(root: i64) -> c_int {
+    guard(|| handles::group(root)?.consolidate())
+}
+
+/// Delete the array or group at `path` below `parent`, with everything under
+/// it. Open handles of deleted arrays then fail with ZARR_ENOTFOUND.
+///
+/// # Safety
+/// `path` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_delete(parent: i64, path: *const c_char) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let path = unsafe { c_str(path, "path") }?;
+        handles::group(parent)?.delete(path)
+    })
+}
+
+/// The dimension names of an array as a JSON list (entries may be null), or
+/// `null` when it has none, snprintf-style as zarr_attrs_get. v3 keeps them in
+/// `dimension_names`, v2 in the `_ARRAY_DIMENSIONS` attribute (xarray).
+///
+/// # Safety
+/// `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_dimension_names(
+    array: i64,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        a.check_exists()?;
+        let text = serde_json::json!(a.dimension_names()).to_string();
+        // SAFETY: caller guarantees.
+        unsafe { write_text(&text, buf, buf_len, needed) }
+    })
+}
+
+/// Set the dimension names from a JSON list of ndim strings (v3 also allows
+/// null entries; v2 needs every name), or remove them with `null`.
+///
+/// # Safety
+/// `names_json` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_set_dimension_names(array: i64, names_json: *const c_char) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let text = unsafe { c_str(names_json, "names_json") }?;
+        let names = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Null) => None,
+            Ok(Value::Array(list)) => Some(
+                list.into_iter()
+                    .map(|v| match v {
+                        Value::Null => Ok(None),
+                        Value::String(s) => Ok(Some(s)),
+                        other => Err(Error::InvalidArgument(format!(
+                            "dimension name {other} is not a string"
+                        ))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            Ok(_) => return Err(Error::InvalidArgument("names_json must be a JSON list or null".into())),
+            Err(e) => return Err(Error::InvalidArgument(format!("names_json is not valid JSON: {e}"))),
+        };
+        handles::array(array)?.set_dimension_names(names)
     })
 }
 

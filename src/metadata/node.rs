@@ -10,6 +10,7 @@ pub const V3_META: &str = "zarr.json";
 pub const V2_ARRAY: &str = ".zarray";
 pub const V2_GROUP: &str = ".zgroup";
 pub const V2_ATTRS: &str = ".zattrs";
+pub const V2_CONSOLIDATED: &str = ".zmetadata";
 
 /// What is stored at a node path.
 #[derive(Debug, Clone)]
@@ -21,7 +22,7 @@ pub enum NodeDoc {
     Array(Box<ArrayMetadata>),
 }
 
-fn read_attrs_v2(store: &dyn Store, path: &str) -> Result<Map<String, Value>> {
+pub fn read_attrs_v2(store: &dyn Store, path: &str) -> Result<Map<String, Value>> {
     let key = join(path, V2_ATTRS);
     match store.get(&key)? {
         None => Ok(Map::new()),
@@ -29,52 +30,65 @@ fn read_attrs_v2(store: &dyn Store, path: &str) -> Result<Map<String, Value>> {
     }
 }
 
+/// Parse a v3 `zarr.json` document (`key` names it in errors).
+pub fn from_v3_doc(doc: &Map<String, Value>, key: &str) -> Result<NodeDoc> {
+    match doc.get("node_type").and_then(Value::as_str) {
+        Some("group") => {
+            if doc.get("zarr_format").and_then(Value::as_u64) != Some(3) {
+                return Err(Error::Metadata(format!("{key}: zarr_format is not 3")));
+            }
+            let attributes = match doc.get("attributes") {
+                None => Map::new(),
+                Some(Value::Object(m)) => m.clone(),
+                Some(_) => return Err(Error::Metadata(format!("{key}: attributes must be an object"))),
+            };
+            Ok(NodeDoc::Group {
+                format: ZarrFormat::V3,
+                attributes,
+            })
+        }
+        Some("array") => Ok(NodeDoc::Array(Box::new(
+            ArrayMetadata::from_v3(doc).map_err(|e| e.context(key))?,
+        ))),
+        _ => Err(Error::Metadata(format!(
+            "{key}: node_type is not \"group\" or \"array\""
+        ))),
+    }
+}
+
+/// Parse a v2 `.zarray` document with its attributes.
+pub fn from_v2_array(doc: &Map<String, Value>, attrs: Map<String, Value>, key: &str) -> Result<NodeDoc> {
+    Ok(NodeDoc::Array(Box::new(
+        ArrayMetadata::from_v2(doc, attrs).map_err(|e| e.context(key))?,
+    )))
+}
+
+/// Parse a v2 `.zgroup` document with its attributes.
+pub fn from_v2_group(doc: &Map<String, Value>, attrs: Map<String, Value>, key: &str) -> Result<NodeDoc> {
+    if doc.get("zarr_format").and_then(Value::as_u64) != Some(2) {
+        return Err(Error::Metadata(format!("{key}: zarr_format is not 2")));
+    }
+    Ok(NodeDoc::Group {
+        format: ZarrFormat::V2,
+        attributes: attrs,
+    })
+}
+
 /// Read the node at `path`, or None when no metadata document is there.
 pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
     let key = join(path, V3_META);
     if let Some(bytes) = store.get(&key)? {
-        let doc = parse_object(&bytes, &key)?;
-        return match doc.get("node_type").and_then(Value::as_str) {
-            Some("group") => {
-                if doc.get("zarr_format").and_then(Value::as_u64) != Some(3) {
-                    return Err(Error::Metadata(format!("{key}: zarr_format is not 3")));
-                }
-                let attributes = match doc.get("attributes") {
-                    None => Map::new(),
-                    Some(Value::Object(m)) => m.clone(),
-                    Some(_) => return Err(Error::Metadata(format!("{key}: attributes must be an object"))),
-                };
-                Ok(Some(NodeDoc::Group {
-                    format: ZarrFormat::V3,
-                    attributes,
-                }))
-            }
-            Some("array") => Ok(Some(NodeDoc::Array(Box::new(
-                ArrayMetadata::from_v3(&doc).map_err(|e| e.context(&key))?,
-            )))),
-            _ => Err(Error::Metadata(format!(
-                "{key}: node_type is not \"group\" or \"array\""
-            ))),
-        };
+        return from_v3_doc(&parse_object(&bytes, &key)?, &key).map(Some);
     }
     let akey = join(path, V2_ARRAY);
     if let Some(bytes) = store.get(&akey)? {
         let doc = parse_object(&bytes, &akey)?;
-        let attrs = read_attrs_v2(store, path)?;
-        return Ok(Some(NodeDoc::Array(Box::new(
-            ArrayMetadata::from_v2(&doc, attrs).map_err(|e| e.context(&akey))?,
-        ))));
+        return from_v2_array(&doc, read_attrs_v2(store, path)?, &akey).map(Some);
     }
     let gkey = join(path, V2_GROUP);
     if let Some(bytes) = store.get(&gkey)? {
         let doc = parse_object(&bytes, &gkey)?;
-        if doc.get("zarr_format").and_then(Value::as_u64) != Some(2) {
-            return Err(Error::Metadata(format!("{gkey}: zarr_format is not 2")));
-        }
-        return Ok(Some(NodeDoc::Group {
-            format: ZarrFormat::V2,
-            attributes: read_attrs_v2(store, path)?,
-        }));
+        return from_v2_group(&doc, read_attrs_v2(store, path)?, &gkey).map(Some);
     }
     Ok(None)
 }
@@ -100,13 +114,14 @@ pub fn kind(store: &dyn Store, path: &str) -> Result<Option<&'static str>> {
     Ok(None)
 }
 
-fn pretty(v: &Value) -> Vec<u8> {
+pub(crate) fn pretty(v: &Value) -> Vec<u8> {
     let mut s = serde_json::to_vec_pretty(v).expect("JSON values serialize");
     s.push(b'\n');
     s
 }
 
 pub fn write_group(store: &dyn Store, path: &str, format: ZarrFormat, attributes: &Map<String, Value>) -> Result<()> {
+    crate::consolidated::invalidate(store, format)?;
     match format {
         ZarrFormat::V3 => store.set(
             &join(path, V3_META),
@@ -129,6 +144,7 @@ fn write_attrs_v2(store: &dyn Store, path: &str, attributes: &Map<String, Value>
 }
 
 pub fn write_array(store: &dyn Store, path: &str, meta: &ArrayMetadata) -> Result<()> {
+    crate::consolidated::invalidate(store, meta.format)?;
     match meta.format {
         ZarrFormat::V3 => store.set(&join(path, V3_META), &pretty(&meta.to_v3())),
         ZarrFormat::V2 => {

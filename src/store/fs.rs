@@ -130,6 +130,17 @@ impl Store for FsStore {
         }
     }
 
+    fn delete_prefix(&self, prefix: &str) -> Result<()> {
+        if prefix.is_empty() {
+            return Err(Error::InvalidArgument("refusing to delete the whole store".into()));
+        }
+        match fs::remove_dir_all(self.path(prefix)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(prefix, e)),
+        }
+    }
+
     fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>> {
         let dir = if prefix.is_empty() {
             self.root.clone()
@@ -202,5 +213,11 @@ mod tests {
             FsStore::open(d.path().join("missing"), false),
             Err(Error::NotFound(_))
         ));
+        s.set("a/bc", b"1").unwrap();
+        s.delete_prefix("a/b").unwrap();
+        s.delete_prefix("a/b").unwrap();
+        assert!(!d.path().join("s.zarr/a/b").exists());
+        assert!(s.exists("a/bc").unwrap());
+        assert!(s.delete_prefix("").is_err());
     }
 }

@@ -64,6 +64,14 @@ impl Store for MemoryStore {
         self.map.write().unwrap_or_else(|e| e.into_inner()).remove(key);
         Ok(())
     }
+    fn delete_prefix(&self, prefix: &str) -> Result<()> {
+        let p = format!("{prefix}/");
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|k, _| !k.starts_with(&p));
+        Ok(())
+    }
     fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>> {
         let p = if prefix.is_empty() {
             String::new()
@@ -124,5 +132,10 @@ mod tests {
         );
         b.delete("g/x/c/0").unwrap();
         assert!(a.get("g/x/c/0").unwrap().is_none());
+        a.set("g/x/zarr.json", b"{}").unwrap();
+        a.set("g/xy", b"1").unwrap();
+        b.delete_prefix("g/x").unwrap();
+        assert!(!a.exists("g/x/zarr.json").unwrap());
+        assert!(a.exists("g/xy").unwrap() && a.exists("g/zarr.json").unwrap());
     }
 }

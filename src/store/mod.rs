@@ -36,6 +36,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
     /// Remove a key; removing a missing key is not an error.
     fn delete(&self, key: &str) -> Result<()>;
+    /// Remove every key below `prefix/` (a node and everything under it);
+    /// a missing prefix is not an error.
+    fn delete_prefix(&self, prefix: &str) -> Result<()>;
     /// The children directly under `prefix` (`""` for the root), sorted by name.
     fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>>;
     fn exists(&self, key: &str) -> Result<bool> {

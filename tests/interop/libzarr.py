@@ -44,6 +44,7 @@ ETYPE = -10
 EREADONLY = -11
 EUNSUPPORTED = -12
 EINTERNAL = -13
+ENOMEM = -14
 
 STATUS_NAMES = {
     OK: "ZARR_OK",
@@ -60,6 +61,7 @@ STATUS_NAMES = {
     EREADONLY: "ZARR_EREADONLY",
     EUNSUPPORTED: "ZARR_EUNSUPPORTED",
     EINTERNAL: "ZARR_EINTERNAL",
+    ENOMEM: "ZARR_ENOMEM",
 }
 
 READ = 0
@@ -178,6 +180,10 @@ _SIGNATURES = {
     "zarr_attrs_get": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
     "zarr_attrs_set": (c_int, [c_int64, c_char_p]),
     "zarr_list": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
+    "zarr_consolidate": (c_int, [c_int64]),
+    "zarr_delete": (c_int, [c_int64, c_char_p]),
+    "zarr_array_dimension_names": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
+    "zarr_array_set_dimension_names": (c_int, [c_int64, c_char_p]),
 }
 
 
@@ -402,6 +408,14 @@ class Group(Node):
     def list(self) -> list:
         return json.loads(self.list_text())
 
+    def consolidate(self) -> None:
+        """zarr_consolidate (root group only)."""
+        call("zarr_consolidate", self.handle)
+
+    def delete(self, path: str) -> None:
+        """zarr_delete: an array or group below this group, recursively."""
+        call("zarr_delete", self.handle, _enc(path))
+
 
 def open(url, mode: int = READ, options=None) -> Group:  # noqa: A001 - mirrors zarr_open
     """zarr_open / zarr_open_with_options; returns the root as a Group."""
@@ -454,6 +468,15 @@ class Array(Node):
     @write_empty_chunks.setter
     def write_empty_chunks(self, enable: bool) -> None:
         call("zarr_array_set_write_empty_chunks", self.handle, 1 if enable else 0)
+
+    @property
+    def dimension_names(self):
+        """zarr_array_dimension_names: a list (entries may be None) or None."""
+        return json.loads(_sized_text("zarr_array_dimension_names", self.handle))
+
+    def set_dimension_names(self, names) -> None:
+        """zarr_array_set_dimension_names from a list, or None to remove them."""
+        call("zarr_array_set_dimension_names", self.handle, json.dumps(names).encode())
 
     def _mem_dtype(self, mem_type: int) -> np.dtype:
         return self.dtype if mem_type == NATIVE else CODE_TO_DTYPE[mem_type]
