@@ -58,6 +58,9 @@ impl Store for Counting {
     fn delete(&self, key: &str) -> zarr::Result<()> {
         self.inner.delete(key)
     }
+    fn delete_prefix(&self, prefix: &str) -> zarr::Result<()> {
+        self.inner.delete_prefix(prefix)
+    }
     fn list_dir(&self, prefix: &str) -> zarr::Result<Vec<ListEntry>> {
         self.inner.list_dir(prefix)
     }
