@@ -363,6 +363,45 @@ int zarr_array_write(int64_t array,
                      size_t buf_bytes);
 
 /**
+ * Change the array's shape to `new_shape` (ndim values; same rank).
+ * Growing keeps all data; the new region reads as fill. Shrinking deletes
+ * the chunks (shards) wholly outside the new shape and sets the elements of
+ * the edge chunks outside it to the fill value. zarr-python does not trim
+ * those; libzarr does so that growing the array again later shows fill
+ * there, not data from before the shrink. The metadata is rewritten in one
+ * store write and any consolidated metadata is dropped. Serialised with
+ * other resizes and appends of the array in this process; not safe against
+ * another process changing the array at the same time.
+ *
+ * # Safety
+ * `new_shape` holds ndim values (may be NULL for a 0-d array).
+ */
+int zarr_array_resize(int64_t array, const uint64_t *new_shape);
+
+/**
+ * Grow the array by `count` along `axis` and write `buf` there in one call.
+ * `buf` holds the slab: the array's shape with `count` on `axis`, C order,
+ * native endian, elements of `mem_type` (ZARR_NATIVE = the stored type).
+ * Appends (and resizes) of one array are serialised within the process by
+ * a per-array lock held across the grow and the write: concurrent appenders
+ * lose nothing, the final length is the sum, and each slab lands
+ * contiguously in the order the appends took the lock. Other handles to the
+ * array in this process are seen (the shape is re-read under the lock).
+ * Not safe across processes. A value that does not fit the stored type is
+ * ZARR_ERANGE and nothing changes; if the write fails after the grow the
+ * shape is put back (best effort).
+ *
+ * # Safety
+ * `buf` is valid for `buf_bytes` bytes.
+ */
+int zarr_array_append(int64_t array,
+                      int axis,
+                      uint64_t count,
+                      int mem_type,
+                      const void *buf,
+                      size_t buf_bytes);
+
+/**
  * Store chunks that are entirely fill value (1) or leave them out (0, the
  * default). A runtime setting of this handle, not stored in metadata.
  */

@@ -9,6 +9,7 @@
 pub mod convert;
 pub mod empty;
 pub mod pool;
+mod resize;
 pub mod selection;
 mod shard;
 
@@ -243,11 +244,16 @@ impl Array {
         let input = &input[..need];
         // All or nothing for conversion errors: check before touching the store.
         convert::check_all(input, mem_type, meta.dtype)?;
+        self.write_with(&meta, sel, mem_type, input)
+    }
+
+    /// Write an already checked input under the given metadata.
+    fn write_with(&self, meta: &ArrayMetadata, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let write_empty = self.write_empty_chunks();
         let run = |t: &ChunkTask| match meta.codecs.sharding() {
-            Some(sh) => self.write_shard(&meta, sh, t, sel, mem_type, input, write_empty),
-            None => self.write_chunk(&meta, t, sel, mem_type, input, write_empty),
+            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty),
+            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty),
         };
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)

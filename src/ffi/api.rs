@@ -525,6 +525,71 @@ pub unsafe extern "C" fn zarr_array_write(
     })
 }
 
+/// Change the array's shape to `new_shape` (ndim values; same rank).
+/// Growing keeps all data; the new region reads as fill. Shrinking deletes
+/// the chunks (shards) wholly outside the new shape and sets the elements of
+/// the edge chunks outside it to the fill value. zarr-python does not trim
+/// those; libzarr does so that growing the array again later shows fill
+/// there, not data from before the shrink. The metadata is rewritten in one
+/// store write and any consolidated metadata is dropped. Serialised with
+/// other resizes and appends of the array in this process; not safe against
+/// another process changing the array at the same time.
+///
+/// # Safety
+/// `new_shape` holds ndim values (may be NULL for a 0-d array).
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_resize(array: i64, new_shape: *const u64) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        let nd = a.shape().len();
+        // SAFETY: caller promises ndim values where non-NULL.
+        let shape = unsafe { dims(new_shape, nd, "new_shape") }?;
+        a.resize(shape)
+    })
+}
+
+/// Grow the array by `count` along `axis` and write `buf` there in one call.
+/// `buf` holds the slab: the array's shape with `count` on `axis`, C order,
+/// native endian, elements of `mem_type` (ZARR_NATIVE = the stored type).
+/// Appends (and resizes) of one array are serialised within the process by
+/// a per-array lock held across the grow and the write: concurrent appenders
+/// lose nothing, the final length is the sum, and each slab lands
+/// contiguously in the order the appends took the lock. Other handles to the
+/// array in this process are seen (the shape is re-read under the lock).
+/// Not safe across processes. A value that does not fit the stored type is
+/// ZARR_ERANGE and nothing changes; if the write fails after the grow the
+/// shape is put back (best effort).
+///
+/// # Safety
+/// `buf` is valid for `buf_bytes` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_append(
+    array: i64,
+    axis: c_int,
+    count: u64,
+    mem_type: c_int,
+    buf: *const c_void,
+    buf_bytes: usize,
+) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        let axis = usize::try_from(axis).map_err(|_| Error::InvalidArgument(format!("axis {axis} is negative")))?;
+        let mt = if mem_type == ZARR_NATIVE {
+            a.dtype()
+        } else {
+            dtype_of(mem_type)?
+        };
+        let input: &[u8] = if buf_bytes == 0 {
+            &[]
+        } else {
+            non_null(buf as *const u8, "buf")?;
+            // SAFETY: non-NULL and valid for buf_bytes bytes per the caller.
+            unsafe { std::slice::from_raw_parts(buf as *const u8, buf_bytes) }
+        };
+        a.append(axis, count, mt, input)
+    })
+}
+
 /// Store chunks that are entirely fill value (1) or leave them out (0, the
 /// default). A runtime setting of this handle, not stored in metadata.
 #[no_mangle]

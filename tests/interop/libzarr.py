@@ -184,6 +184,8 @@ _SIGNATURES = {
     "zarr_delete": (c_int, [c_int64, c_char_p]),
     "zarr_array_dimension_names": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
     "zarr_array_set_dimension_names": (c_int, [c_int64, c_char_p]),
+    "zarr_array_resize": (c_int, [c_int64, _u64p]),
+    "zarr_array_append": (c_int, [c_int64, c_int, c_uint64, c_int, c_void_p, c_size_t]),
 }
 
 
@@ -536,6 +538,28 @@ class Array(Node):
             _ptr(start_a, c_uint64),
             _ptr(count_a, c_uint64),
             _ptr(stride_a, c_int64),
+            mem_type,
+            buf.ctypes.data_as(c_void_p),
+            buf.nbytes,
+        )
+
+    def resize(self, shape) -> None:
+        """zarr_array_resize to `shape` (same rank)."""
+        shape_a = _u64_array(list(shape))
+        call("zarr_array_resize", self.handle, _ptr(shape_a, c_uint64))
+
+    def append(self, data, axis: int = 0, mem_type: int = NATIVE) -> None:
+        """zarr_array_append of `data` (the slab: the array's shape with
+        data.shape[axis] on `axis`) along `axis`."""
+        dt = self._mem_dtype(mem_type)
+        buf = np.require(np.asarray(data, dtype=dt), dtype=dt, requirements=["C", "A"])
+        if buf.ndim != self.ndim:
+            raise ValueError(f"data has {buf.ndim} dims, array has {self.ndim}")
+        call(
+            "zarr_array_append",
+            self.handle,
+            axis,
+            buf.shape[axis] if 0 <= axis < buf.ndim else 1,
             mem_type,
             buf.ctypes.data_as(c_void_p),
             buf.nbytes,

@@ -1,0 +1,181 @@
+//! Resizing and appending.
+//!
+//! A shrink deletes the chunks (shards) wholly outside the new shape and
+//! sets the elements of the remaining edge chunks that fall outside it to
+//! the fill value. zarr-python leaves those elements alone, so growing the
+//! array again shows the old data there; we trim so that a grown array
+//! shows fill in every element not written since it became part of the
+//! array, whatever its history.
+//!
+//! Resizes and appends of one array are serialised within the process by a
+//! lock keyed by the array's location (so separate handles to one array
+//! share it). Nothing coordinates separate processes.
+
+use super::{convert, lock_chunk, Array, Selection};
+use crate::error::{Error, Result};
+use crate::metadata::{node, ArrayMetadata, DataType};
+use crate::store::join;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+
+/// Striped locks serialising resizes and appends of one array.
+static RESIZE_LOCKS: LazyLock<Vec<Mutex<()>>> = LazyLock::new(|| (0..64).map(|_| Mutex::new(())).collect());
+
+impl Array {
+    fn lock_resize(&self) -> MutexGuard<'static, ()> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        join(self.store.id(), &self.path).hash(&mut h);
+        let i = (h.finish() % RESIZE_LOCKS.len() as u64) as usize;
+        RESIZE_LOCKS[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The array's metadata as stored now (another handle may have resized
+    /// it), installed in this handle. Called under the resize lock.
+    fn reload(&self) -> Result<Arc<ArrayMetadata>> {
+        match node::read(self.store.as_ref(), &self.path)? {
+            Some(node::NodeDoc::Array(m)) => {
+                let m: Arc<ArrayMetadata> = Arc::new(*m);
+                *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m.clone();
+                Ok(m)
+            }
+            _ => Err(Error::NotFound(format!("array \"{}\" was deleted", self.path))),
+        }
+    }
+
+    /// Change the shape (same rank). Growing keeps all data. Shrinking
+    /// deletes the chunks wholly outside the new shape and rewrites the edge
+    /// chunks so their elements outside it hold the fill value: unlike
+    /// zarr-python, which leaves them, so that growing again later shows
+    /// fill there rather than data from before the shrink. The metadata
+    /// document is rewritten last (one store write) and the consolidated
+    /// copy is dropped.
+    pub fn resize(&self, new_shape: &[u64]) -> Result<()> {
+        self.check_writable()?;
+        self.check_exists()?;
+        let _g = self.lock_resize();
+        let meta = self.reload()?;
+        self.resize_locked(&meta, new_shape).map(|_| ())
+    }
+
+    fn resize_locked(&self, old: &ArrayMetadata, new_shape: &[u64]) -> Result<Arc<ArrayMetadata>> {
+        let nd = old.shape.len();
+        if new_shape.len() != nd {
+            return Err(Error::InvalidArgument(format!(
+                "new shape has {} dimensions, the array {nd}",
+                new_shape.len()
+            )));
+        }
+        if new_shape.iter().zip(&old.shape).any(|(n, o)| n < o) {
+            self.trim(old, new_shape)?;
+        }
+        let mut m = old.clone();
+        m.shape = new_shape.to_vec();
+        node::write_array(self.store.as_ref(), &self.path, &m)?;
+        let m = Arc::new(m);
+        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m.clone();
+        Ok(m)
+    }
+
+    /// Before a shrink to `new`: fill the parts of surviving edge chunks
+    /// outside `new`, then delete the chunks wholly outside it.
+    fn trim(&self, old: &ArrayMetadata, new: &[u64]) -> Result<()> {
+        let nd = old.shape.len();
+        let cs = &old.chunk_shape;
+        let grid: Vec<u64> = (0..nd).map(|d| old.shape[d].div_ceil(cs[d])).collect();
+        if grid.contains(&0) {
+            return Ok(());
+        }
+        let fill = old.fill_value.as_bytes();
+        let mut coords = vec![0u64; nd];
+        loop {
+            let origin: Vec<u64> = (0..nd).map(|d| coords[d] * cs[d]).collect();
+            if (0..nd).any(|d| origin[d] >= new[d]) {
+                let key = self.chunk_key(old, &coords);
+                let _g = lock_chunk(self.store.id(), &key);
+                self.store.delete(&key)?;
+            } else {
+                // In-bounds (old shape) extent of this chunk.
+                let end: Vec<u64> = (0..nd).map(|d| (origin[d] + cs[d]).min(old.shape[d])).collect();
+                for d in (0..nd).filter(|&d| end[d] > new[d]) {
+                    let mut start = origin.clone();
+                    let mut count: Vec<u64> = (0..nd).map(|e| end[e] - origin[e]).collect();
+                    start[d] = new[d];
+                    count[d] = end[d] - new[d];
+                    let sel = Selection::new(&old.shape, &start, &count, None)?;
+                    let n = count.iter().product::<u64>() as usize;
+                    let input = fill.repeat(n);
+                    self.write_with(old, &sel, old.dtype, &input)?;
+                }
+            }
+            let mut d = nd;
+            loop {
+                if d == 0 {
+                    return Ok(());
+                }
+                d -= 1;
+                coords[d] += 1;
+                if coords[d] < grid[d] {
+                    break;
+                }
+                coords[d] = 0;
+            }
+        }
+    }
+
+    /// Grow the array by `count` along `axis` and write `input` (the slab:
+    /// the shape with `count` on `axis`, C order, elements of `mem_type`)
+    /// there, in one call. Appends (and resizes) to one array are serialised
+    /// within the process by a lock held across the resize and the write, so
+    /// concurrent appenders lose nothing: the final length along `axis` is
+    /// the sum, and each slab lands contiguously in the order the appends
+    /// took the lock. The shape is re-read from the store under the lock, so
+    /// separate handles to the array in this process may append too. Not
+    /// safe across processes. A value that does not fit the stored type is
+    /// an error before anything changes; if the write fails after the grow,
+    /// the shape is put back.
+    pub fn append(&self, axis: usize, count: u64, mem_type: DataType, input: &[u8]) -> Result<()> {
+        self.check_writable()?;
+        self.check_exists()?;
+        let _g = self.lock_resize();
+        let meta = self.reload()?;
+        let nd = meta.shape.len();
+        if axis >= nd {
+            return Err(Error::InvalidArgument(format!(
+                "axis {axis} is out of range for {nd} dimensions"
+            )));
+        }
+        let mut slab = meta.shape.clone();
+        slab[axis] = count;
+        let need = slab
+            .iter()
+            .try_fold(mem_type.size() as u64, |a, &n| a.checked_mul(n))
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| Error::InvalidArgument("slab is too large".into()))?;
+        if input.len() < need {
+            return Err(Error::InvalidArgument(format!(
+                "buffer holds {} bytes, the slab needs {need}",
+                input.len()
+            )));
+        }
+        let input = &input[..need];
+        if count == 0 {
+            return Ok(());
+        }
+        convert::check_all(input, mem_type, meta.dtype)?;
+        let mut new_shape = meta.shape.clone();
+        new_shape[axis] = new_shape[axis]
+            .checked_add(count)
+            .ok_or_else(|| Error::InvalidArgument("shape overflows".into()))?;
+        let grown = self.resize_locked(&meta, &new_shape)?;
+        let mut start = vec![0u64; nd];
+        start[axis] = meta.shape[axis];
+        let written = Selection::new(&grown.shape, &start, &slab, None)
+            .and_then(|sel| self.write_with(&grown, &sel, mem_type, input));
+        if let Err(e) = written {
+            // Best effort: the caller sees the error either way.
+            let _ = self.resize_locked(&grown, &meta.shape);
+            return Err(e);
+        }
+        Ok(())
+    }
+}
