@@ -9,6 +9,7 @@
 use crate::error::Result;
 use serde_json::Value;
 
+pub mod bitround;
 pub mod blosc;
 pub mod crc32c;
 pub mod delta;
