@@ -17,6 +17,7 @@ pub mod gzip;
 pub mod pipeline;
 pub mod registry;
 pub mod sharding;
+pub mod shuffle;
 pub mod transpose;
 pub mod zlib;
 pub mod zstd;

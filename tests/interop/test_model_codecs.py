@@ -10,7 +10,7 @@ import numcodecs
 import numpy as np
 import pytest
 import zarr
-from zarr.codecs.numcodecs import BitRound
+from zarr.codecs.numcodecs import BitRound, Shuffle
 
 import libzarr
 from helpers import assert_same
@@ -48,3 +48,29 @@ def test_c_v3_bitround_reads_in_zarr_python(tmp_path, dtype):
     assert [c["name"] for c in doc["codecs"]] == ["numcodecs.bitround", "bytes", "zstd"]
     want = numcodecs.BitRound(keepbits=7).encode(data.copy())
     assert_same(zarr.open_array(str(path / "d"), mode="r")[...], np.asarray(want).view(data.dtype).reshape(data.shape))
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_python_shuffle_reads_through_c(tmp_path, fmt):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    if fmt == 2:
+        kw = {"filters": [numcodecs.Shuffle(elementsize=8)], "compressors": [numcodecs.Zstd(level=1)]}
+    else:
+        kw = {"filters": None, "compressors": [Shuffle(elementsize=8), zarr.codecs.ZstdCodec(level=1)]}
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="float64", zarr_format=fmt, **kw)
+    z[...] = data
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), data)
+
+
+def test_c_v3_shuffle_reads_in_zarr_python(tmp_path):
+    data = _data("float32")
+    path = tmp_path / "c.zarr"
+    codecs = [{"name": "numcodecs.shuffle", "configuration": {"elementsize": 4}}, {"name": "zstd", "configuration": {"level": 1}}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    assert [c["name"] for c in doc["codecs"]] == ["bytes", "numcodecs.shuffle", "zstd"]
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
