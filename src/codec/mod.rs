@@ -14,6 +14,7 @@ pub mod blosc;
 pub mod crc32c;
 pub mod delta;
 pub mod gzip;
+pub mod lz4;
 pub mod pipeline;
 pub mod registry;
 pub mod sharding;

@@ -10,7 +10,7 @@ import numcodecs
 import numpy as np
 import pytest
 import zarr
-from zarr.codecs.numcodecs import BitRound, Shuffle
+from zarr.codecs.numcodecs import LZ4, BitRound, Shuffle
 
 import libzarr
 from helpers import assert_same
@@ -73,4 +73,28 @@ def test_c_v3_shuffle_reads_in_zarr_python(tmp_path):
             a.write(data)
     doc = json.loads((path / "d" / "zarr.json").read_text())
     assert [c["name"] for c in doc["codecs"]] == ["bytes", "numcodecs.shuffle", "zstd"]
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_python_lz4_reads_through_c(tmp_path, fmt):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    comp = numcodecs.LZ4(acceleration=1) if fmt == 2 else LZ4(acceleration=1)
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="float64",
+                          compressors=[comp], zarr_format=fmt)
+    z[...] = data
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), data)
+
+
+def test_c_v3_lz4_reads_in_zarr_python(tmp_path):
+    data = _data("float32")
+    path = tmp_path / "c.zarr"
+    codecs = [{"id": "lz4", "acceleration": 1}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    assert [c["name"] for c in doc["codecs"]] == ["bytes", "numcodecs.lz4"]
     assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
