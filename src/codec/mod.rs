@@ -13,6 +13,7 @@ pub mod bitround;
 pub mod blosc;
 pub mod crc32c;
 pub mod delta;
+pub mod fixedscaleoffset;
 pub mod gzip;
 pub mod lz4;
 pub mod pipeline;

@@ -228,7 +228,13 @@ impl CodecChain {
                 if format == ZarrFormat::V3 && is_array_to_array(&v3_name) {
                     stages.push(elementwise(&v3_name, Some(c), dtype)?);
                 } else {
-                    bytes_codecs.push(registry::from_v2(c, ctx)?);
+                    let codec = registry::from_v2(c, ctx)?;
+                    // A codec with no v3 form (fixedscaleoffset) must not land in v3 metadata.
+                    if format == ZarrFormat::V3 && codec.to_v3_json().is_none() {
+                        registry::from_v3(&v3_name, Some(c), ctx)?;
+                        return Err(Error::Unsupported(format!("codec \"{v3_name}\" in v3")));
+                    }
+                    bytes_codecs.push(codec);
                 }
                 continue;
             }

@@ -98,3 +98,36 @@ def test_c_v3_lz4_reads_in_zarr_python(tmp_path):
     doc = json.loads((path / "d" / "zarr.json").read_text())
     assert [c["name"] for c in doc["codecs"]] == ["bytes", "numcodecs.lz4"]
     assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
+
+
+def test_zarr_python_v2_fixedscaleoffset_reads_through_c(tmp_path):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    filt = numcodecs.FixedScaleOffset(offset=0, scale=10, dtype="<f8", astype="<i2")
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="<f8",
+                          filters=[filt], compressors=None, zarr_format=2)
+    z[...] = data
+    want = z[...]
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), want)
+
+
+def test_c_v2_fixedscaleoffset_reads_in_zarr_python(tmp_path):
+    data = _data("<f8")
+    path = tmp_path / "c.zarr"
+    filt = {"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i2"}
+    doc = {"zarr_format": 2, "shape": list(data.shape), "chunks": [3, 4], "dtype": "<f8", "order": "C",
+           "fill_value": 0, "filters": [filt], "compressor": None, "dimension_separator": "."}
+    with libzarr.open(path, libzarr.CREATE, {"zarr_format": 2}) as root:
+        with root.create_array_json("a", json.dumps(doc)) as a:
+            a.write(data)
+    codec = numcodecs.FixedScaleOffset(offset=0, scale=10, dtype="<f8", astype="<i2")
+    want = codec.decode(codec.encode(data.copy())).reshape(data.shape)
+    assert_same(zarr.open_array(str(path / "a"), mode="r")[...], want)
+
+
+def test_c_v3_fixedscaleoffset_is_refused(tmp_path):
+    codecs = [{"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i2"}]
+    with libzarr.open(tmp_path / "c.zarr", libzarr.CREATE) as root:
+        with pytest.raises(Exception, match="fixedscaleoffset"):
+            root.create_array("d", np.dtype("<f8"), (4,), (2,), codecs=json.dumps(codecs))
