@@ -229,7 +229,7 @@ impl DeltaCodec {
 }
 
 /// A fixed-size number as numpy stores it, with numpy's cast and arithmetic rules.
-trait Prim: Copy + Default + 'static {
+pub(super) trait Prim: Copy + Default + 'static {
     const SIZE: usize;
     fn load(b: &[u8], big_endian: bool) -> Self;
     fn store(self, out: &mut Vec<u8>, big_endian: bool);
@@ -245,7 +245,7 @@ trait Prim: Copy + Default + 'static {
 /// Exact intermediate for casts: every supported integer fits in i128 and
 /// every float in f64.
 #[derive(Clone, Copy)]
-enum Num {
+pub(super) enum Num {
     Int(i128),
     Float(f64),
 }
@@ -423,14 +423,16 @@ macro_rules! with_prim {
     };
 }
 
-fn load_as<S: Prim, D: Prim>(bytes: &[u8], big_endian: bool) -> Vec<D> {
+pub(super) use with_prim;
+
+pub(super) fn load_as<S: Prim, D: Prim>(bytes: &[u8], big_endian: bool) -> Vec<D> {
     bytes
         .chunks_exact(S::SIZE)
         .map(|b| cast(S::load(b, big_endian)))
         .collect()
 }
 
-fn store_as<S: Prim, D: Prim>(vals: &[S], big_endian: bool) -> Vec<u8> {
+pub(super) fn store_as<S: Prim, D: Prim>(vals: &[S], big_endian: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(vals.len() * D::SIZE);
     for &v in vals {
         cast::<S, D>(v).store(&mut out, big_endian);

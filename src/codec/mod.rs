@@ -9,13 +9,17 @@
 use crate::error::Result;
 use serde_json::Value;
 
+pub mod bitround;
 pub mod blosc;
 pub mod crc32c;
 pub mod delta;
+pub mod fixedscaleoffset;
 pub mod gzip;
+pub mod lz4;
 pub mod pipeline;
 pub mod registry;
 pub mod sharding;
+pub mod shuffle;
 pub mod transpose;
 pub mod zlib;
 pub mod zstd;

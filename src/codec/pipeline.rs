@@ -47,12 +47,25 @@ enum Stage {
 
 /// Codecs zarr-python 3 treats as array->array (before `bytes`).
 fn is_array_to_array(name: &str) -> bool {
-    name == "numcodecs.delta"
+    matches!(name, "numcodecs.delta" | "numcodecs.bitround")
 }
 
 /// An element-wise stage for `dtype`: the filter must work on the array's own
 /// type in native byte order, and keep it (no `astype` to another type).
 fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<Stage> {
+    let ctx = CodecContext {
+        elem_size: dtype.size(),
+    };
+    // bitround has no dtype in its config: it takes the float width from the array.
+    if name == "numcodecs.bitround" {
+        if !matches!(dtype, DataType::Float32 | DataType::Float64) || cfg!(target_endian = "big") {
+            return Err(Error::Unsupported(format!(
+                "codec \"{name}\" on {} (float32 or float64 only)",
+                dtype.v3_name()
+            )));
+        }
+        return Ok(Stage::Elementwise(registry::from_v3(name, config, ctx)?));
+    }
     let native = dtype.v2_name(Endian::NATIVE);
     let same = |k: &str| match config.and_then(|c| c.get(k)) {
         None | Some(Value::Null) => k == "astype",
@@ -215,7 +228,13 @@ impl CodecChain {
                 if format == ZarrFormat::V3 && is_array_to_array(&v3_name) {
                     stages.push(elementwise(&v3_name, Some(c), dtype)?);
                 } else {
-                    bytes_codecs.push(registry::from_v2(c, ctx)?);
+                    let codec = registry::from_v2(c, ctx)?;
+                    // A codec with no v3 form (fixedscaleoffset) must not land in v3 metadata.
+                    if format == ZarrFormat::V3 && codec.to_v3_json().is_none() {
+                        registry::from_v3(&v3_name, Some(c), ctx)?;
+                        return Err(Error::Unsupported(format!("codec \"{v3_name}\" in v3")));
+                    }
+                    bytes_codecs.push(codec);
                 }
                 continue;
             }

@@ -36,6 +36,14 @@ const TABLE: &[Entry] = &[
     entry!(&["numcodecs.zlib", "zlib"], "zlib", super::zlib::ZlibCodec),
     entry!(&["crc32c"], "crc32c", super::crc32c::Crc32cCodec),
     entry!(&["numcodecs.delta"], "delta", super::delta::DeltaCodec),
+    entry!(
+        &["numcodecs.fixedscaleoffset"],
+        "fixedscaleoffset",
+        super::fixedscaleoffset::FixedScaleOffsetCodec
+    ),
+    entry!(&["numcodecs.lz4"], "lz4", super::lz4::Lz4Codec),
+    entry!(&["numcodecs.shuffle"], "shuffle", super::shuffle::ShuffleCodec),
+    entry!(&["numcodecs.bitround"], "bitround", super::bitround::BitRoundCodec),
 ];
 
 /// Build a bytes->bytes codec from a v3 codec name and configuration.

@@ -1,0 +1,170 @@
+//! numcodecs `FixedScaleOffset` filter: `round((x - offset) * scale)` stored
+//! as `astype`, decoded as `enc / scale + offset` cast to `dtype`. Arithmetic
+//! follows numpy 2: float32 operands stay float32 (Python scalars are weak),
+//! integers compute in float64; rounding is half to even (`np.around`).
+//!
+//! `astype` usually has another element size than `dtype` (f8 -> i2), which
+//! the v3 element-wise stage cannot express, so this is a v2 filter only.
+
+use super::delta::{load_as, store_as, with_prim, DType, Kind};
+use super::{BytesCodec, CodecContext};
+use crate::error::{Error, Result};
+use serde_json::{json, Map, Value};
+
+const NAME: &str = "numcodecs.fixedscaleoffset";
+const ID: &str = "fixedscaleoffset";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixedScaleOffsetCodec {
+    pub offset: f64,
+    pub scale: f64,
+    pub dtype: DType,
+    pub astype: DType,
+    /// The numbers as written, so metadata round-trips unchanged.
+    raw_offset: Value,
+    raw_scale: Value,
+}
+
+impl FixedScaleOffsetCodec {
+    pub fn from_v3(_config: Option<&Value>, _ctx: CodecContext) -> Result<Self> {
+        Err(Error::Unsupported(format!(
+            "{NAME} in v3: it changes the element size (dtype -> astype), which an \
+             array->array stage cannot express; use it as a v2 filter"
+        )))
+    }
+
+    pub fn from_v2(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
+        super::check_v2_id(obj, ID, NAME)?;
+        for (k, v) in obj {
+            if !matches!(k.as_str(), "id" | "offset" | "scale" | "dtype" | "astype") {
+                return Err(Error::Metadata(format!(
+                    "{NAME}: unexpected configuration entry {k:?}: {v}"
+                )));
+            }
+        }
+        let num = |k: &str| -> Result<(f64, Value)> {
+            let v = obj
+                .get(k)
+                .ok_or_else(|| Error::Metadata(format!("{NAME}: missing \"{k}\"")))?;
+            let f = v
+                .as_f64()
+                .ok_or_else(|| Error::Metadata(format!("{NAME}: \"{k}\" must be a number, got {v}")))?;
+            Ok((f, v.clone()))
+        };
+        let dt = |k: &str| -> Result<Option<DType>> {
+            match obj.get(k).filter(|v| !v.is_null()) {
+                None => Ok(None),
+                Some(v) => {
+                    let s = v
+                        .as_str()
+                        .ok_or_else(|| Error::Metadata(format!("{NAME}: {k} must be a string, got {v}")))?;
+                    DType::parse(s)
+                        .map(Some)
+                        .ok_or_else(|| Error::Unsupported(format!("{NAME}: unsupported {k} {s:?}")))
+                }
+            }
+        };
+        let (offset, raw_offset) = num("offset")?;
+        let (scale, raw_scale) = num("scale")?;
+        let dtype = dt("dtype")?.ok_or_else(|| Error::Metadata(format!("{NAME}: missing \"dtype\"")))?;
+        let astype = dt("astype")?.unwrap_or(dtype);
+        Ok(FixedScaleOffsetCodec {
+            offset,
+            scale,
+            dtype,
+            astype,
+            raw_offset,
+            raw_scale,
+        })
+    }
+
+    fn check(&self, len: usize, dt: DType) -> Result<()> {
+        if len % dt.kind.size() != 0 {
+            return Err(Error::Codec(format!(
+                "{NAME}: {len} bytes is not a whole number of {} elements",
+                dt.numpy_str()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl BytesCodec for FixedScaleOffsetCodec {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        self.check(input.len(), self.dtype)?;
+        let (d, a) = (self.dtype, self.astype);
+        Ok(if d.kind == Kind::F32 {
+            let (o, s) = (self.offset as f32, self.scale as f32);
+            let v: Vec<f32> = load_as::<f32, f32>(&input, d.big_endian)
+                .into_iter()
+                .map(|x| ((x - o) * s).round_ties_even())
+                .collect();
+            with_prim!(a.kind, A => store_as::<f32, A>(&v, a.big_endian))
+        } else {
+            let v: Vec<f64> = with_prim!(d.kind, D => load_as::<D, f64>(&input, d.big_endian))
+                .into_iter()
+                .map(|x| ((x - self.offset) * self.scale).round_ties_even())
+                .collect();
+            with_prim!(a.kind, A => store_as::<f64, A>(&v, a.big_endian))
+        })
+    }
+
+    fn decode(&self, input: Vec<u8>, _decoded_len: Option<usize>) -> Result<Vec<u8>> {
+        self.check(input.len(), self.astype)?;
+        let (d, a) = (self.dtype, self.astype);
+        Ok(if a.kind == Kind::F32 {
+            let (o, s) = (self.offset as f32, self.scale as f32);
+            let v: Vec<f32> = load_as::<f32, f32>(&input, a.big_endian)
+                .into_iter()
+                .map(|x| x / s + o)
+                .collect();
+            with_prim!(d.kind, D => store_as::<f32, D>(&v, d.big_endian))
+        } else {
+            let v: Vec<f64> = with_prim!(a.kind, A => load_as::<A, f64>(&input, a.big_endian))
+                .into_iter()
+                .map(|x| x / self.scale + self.offset)
+                .collect();
+            with_prim!(d.kind, D => store_as::<f64, D>(&v, d.big_endian))
+        })
+    }
+
+    fn to_v3_json(&self) -> Option<Value> {
+        None
+    }
+
+    fn to_v2_json(&self) -> Option<Value> {
+        Some(json!({
+            "id": ID,
+            "offset": self.raw_offset,
+            "scale": self.raw_scale,
+            "dtype": self.dtype.numpy_str(),
+            "astype": self.astype.numpy_str(),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::crc32c::fixtures;
+
+    #[test]
+    fn v3_is_refused_with_reason() {
+        let e = FixedScaleOffsetCodec::from_v3(None, CodecContext { elem_size: 8 }).unwrap_err();
+        assert!(matches!(&e, Error::Unsupported(m) if m.contains("element size")));
+    }
+
+    #[test]
+    fn numcodecs_fixtures() {
+        for f in fixtures::load("fixedscaleoffset") {
+            let c = FixedScaleOffsetCodec::from_v2(&f.config, CodecContext { elem_size: f.elem_size })
+                .unwrap_or_else(|e| panic!("{}: {e}", f.name));
+            assert_eq!(c.encode(f.raw.clone()).unwrap(), f.enc, "{}", f.name);
+            assert_eq!(c.decode(f.enc.clone(), None).unwrap(), f.dec, "{}", f.name);
+        }
+    }
+}

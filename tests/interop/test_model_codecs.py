@@ -1,0 +1,133 @@
+"""Codecs climate models use (numcodecs filters): zarr-python 3 writes v2 and
+v3 arrays with them and the C API reads them exactly; the C API writes with
+them and zarr-python reads identical values."""
+
+from __future__ import annotations
+
+import json
+
+import numcodecs
+import numpy as np
+import pytest
+import zarr
+from zarr.codecs.numcodecs import LZ4, BitRound, Shuffle
+
+import libzarr
+from helpers import assert_same
+
+
+def _data(dtype):
+    i = np.arange(7 * 10).reshape(7, 10)
+    return (np.sin(i / 5.0) * 1000.0).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_python_bitround_reads_through_c(tmp_path, dtype, fmt):
+    data = _data(dtype)
+    path = tmp_path / "zp.zarr"
+    filt = numcodecs.BitRound(keepbits=7) if fmt == 2 else BitRound(keepbits=7)
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype=dtype,
+                          filters=[filt], compressors=None, zarr_format=fmt)
+    z[...] = data
+    want = z[...]
+    assert not np.array_equal(want, data)  # rounding happened
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), want)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_c_v3_bitround_reads_in_zarr_python(tmp_path, dtype):
+    data = _data(dtype)
+    path = tmp_path / "c.zarr"
+    codecs = [{"id": "bitround", "keepbits": 7}, {"name": "zstd", "configuration": {"level": 1}}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    assert [c["name"] for c in doc["codecs"]] == ["numcodecs.bitround", "bytes", "zstd"]
+    want = numcodecs.BitRound(keepbits=7).encode(data.copy())
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], np.asarray(want).view(data.dtype).reshape(data.shape))
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_python_shuffle_reads_through_c(tmp_path, fmt):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    if fmt == 2:
+        kw = {"filters": [numcodecs.Shuffle(elementsize=8)], "compressors": [numcodecs.Zstd(level=1)]}
+    else:
+        kw = {"filters": None, "compressors": [Shuffle(elementsize=8), zarr.codecs.ZstdCodec(level=1)]}
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="float64", zarr_format=fmt, **kw)
+    z[...] = data
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), data)
+
+
+def test_c_v3_shuffle_reads_in_zarr_python(tmp_path):
+    data = _data("float32")
+    path = tmp_path / "c.zarr"
+    codecs = [{"name": "numcodecs.shuffle", "configuration": {"elementsize": 4}}, {"name": "zstd", "configuration": {"level": 1}}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    assert [c["name"] for c in doc["codecs"]] == ["bytes", "numcodecs.shuffle", "zstd"]
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
+
+
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_python_lz4_reads_through_c(tmp_path, fmt):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    comp = numcodecs.LZ4(acceleration=1) if fmt == 2 else LZ4(acceleration=1)
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="float64",
+                          compressors=[comp], zarr_format=fmt)
+    z[...] = data
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), data)
+
+
+def test_c_v3_lz4_reads_in_zarr_python(tmp_path):
+    data = _data("float32")
+    path = tmp_path / "c.zarr"
+    codecs = [{"id": "lz4", "acceleration": 1}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    assert [c["name"] for c in doc["codecs"]] == ["bytes", "numcodecs.lz4"]
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
+
+
+def test_zarr_python_v2_fixedscaleoffset_reads_through_c(tmp_path):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    filt = numcodecs.FixedScaleOffset(offset=0, scale=10, dtype="<f8", astype="<i2")
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="<f8",
+                          filters=[filt], compressors=None, zarr_format=2)
+    z[...] = data
+    want = z[...]
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), want)
+
+
+def test_c_v2_fixedscaleoffset_reads_in_zarr_python(tmp_path):
+    data = _data("<f8")
+    path = tmp_path / "c.zarr"
+    filt = {"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i2"}
+    doc = {"zarr_format": 2, "shape": list(data.shape), "chunks": [3, 4], "dtype": "<f8", "order": "C",
+           "fill_value": 0, "filters": [filt], "compressor": None, "dimension_separator": "."}
+    with libzarr.open(path, libzarr.CREATE, {"zarr_format": 2}) as root:
+        with root.create_array_json("a", json.dumps(doc)) as a:
+            a.write(data)
+    codec = numcodecs.FixedScaleOffset(offset=0, scale=10, dtype="<f8", astype="<i2")
+    want = codec.decode(codec.encode(data.copy())).reshape(data.shape)
+    assert_same(zarr.open_array(str(path / "a"), mode="r")[...], want)
+
+
+def test_c_v3_fixedscaleoffset_is_refused(tmp_path):
+    codecs = [{"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i2"}]
+    with libzarr.open(tmp_path / "c.zarr", libzarr.CREATE) as root:
+        with pytest.raises(Exception, match="fixedscaleoffset"):
+            root.create_array("d", np.dtype("<f8"), (4,), (2,), codecs=json.dumps(codecs))
