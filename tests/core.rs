@@ -398,3 +398,14 @@ fn a_chunk_too_large_to_allocate_is_an_error_not_an_abort() {
     .unwrap();
     assert_eq!(out, [0]);
 }
+
+#[test]
+fn bitround_on_big_endian_v2_data_is_refused_by_name() {
+    let root = Group::open_root("memory://core-bitround-be", Mode::Create, Some(ZarrFormat::V2)).unwrap();
+    let doc = r#"{"zarr_format":2,"shape":[4],"chunks":[4],"dtype":">f4","order":"C","fill_value":0,
+        "filters":[{"id":"bitround","keepbits":3}],"compressor":null,"dimension_separator":"."}"#;
+    let e = root.create_array_json("x", doc).err().unwrap();
+    assert!(matches!(&e, Error::Unsupported(m) if m.contains("bitround")), "{e}");
+    let le = doc.replace(">f4", "<f4");
+    assert!(root.create_array_json("y", &le).is_ok());
+}

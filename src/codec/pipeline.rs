@@ -189,6 +189,10 @@ impl CodecChain {
         };
         let mut bytes_codecs = vec![];
         for f in filters {
+            // bitround sees the stored bytes and assumes little-endian floats.
+            if endian == Endian::Big && dtype.size() > 1 && f.get("id").and_then(Value::as_str) == Some("bitround") {
+                return Err(Error::Unsupported("filter \"bitround\" on big-endian data".into()));
+            }
             bytes_codecs.push(registry::from_v2(f, ctx)?);
         }
         if let Some(c) = compressor {
