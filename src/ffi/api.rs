@@ -210,6 +210,14 @@ pub unsafe extern "C" fn zarr_array_create_json(
     })
 }
 
+/// A rank given by a caller, checked against MAX_NDIM.
+fn rank(ndim: c_int) -> Result<usize, Error> {
+    usize::try_from(ndim)
+        .ok()
+        .filter(|&n| n <= MAX_NDIM)
+        .ok_or_else(|| Error::InvalidArgument(format!("ndim {ndim} is not in 0..={MAX_NDIM}")))
+}
+
 /// Read `n` values from a caller array, `n` bounded by MAX_NDIM.
 ///
 /// # Safety
@@ -252,10 +260,7 @@ pub unsafe extern "C" fn zarr_array_create(
         let codecs = unsafe { c_str_opt(codecs_json, "codecs_json") }?;
         non_null(array, "array")?;
         let dt = dtype_of(dtype)?;
-        if ndim < 0 || ndim as usize > MAX_NDIM {
-            return Err(Error::InvalidArgument(format!("ndim {ndim} is not in 0..={MAX_NDIM}")));
-        }
-        let nd = ndim as usize;
+        let nd = rank(ndim)?;
         // SAFETY: caller promises ndim values.
         let shape = unsafe { dims(shape, nd, "shape") }?;
         let chunks = unsafe { dims(chunk_shape, nd, "chunk_shape") }?;
@@ -304,10 +309,7 @@ pub unsafe extern "C" fn zarr_array_create_sharded(
         let codecs = unsafe { c_str_opt(codecs_json, "codecs_json") }?;
         non_null(array, "array")?;
         let dt = dtype_of(dtype)?;
-        if ndim < 0 || ndim as usize > MAX_NDIM {
-            return Err(Error::InvalidArgument(format!("ndim {ndim} is not in 0..={MAX_NDIM}")));
-        }
-        let nd = ndim as usize;
+        let nd = rank(ndim)?;
         // SAFETY: caller promises ndim values.
         let shape = unsafe { dims(shape, nd, "shape") }?;
         let shards = unsafe { dims(shard_shape, nd, "shard_shape") }?;
