@@ -23,17 +23,11 @@ pub struct CodecChain {
     bytes_codecs: Vec<Arc<dyn BytesCodec>>,
     /// v2: how many of `bytes_codecs` are filters (the rest is the compressor).
     v2_filters: usize,
-    /// `sharding_indexed` as the array->bytes codec (then the only codec:
-    /// the array code handles shards itself).
+    /// `sharding_indexed` as the array->bytes codec. Alone, the array code
+    /// handles shards itself (ranged reads of inner chunks); with codecs
+    /// around it, or nested in another shard, the chain encodes and decodes
+    /// whole shards.
     sharding: Option<Arc<ShardingCodec>>,
-}
-
-/// Codecs around `sharding_indexed` are valid v3 but rare; refuse them by name.
-fn sharding_alone(chain: &CodecChain, extra: bool) -> Result<()> {
-    if chain.sharding.is_some() && (extra || !chain.stages.is_empty() || !chain.bytes_codecs.is_empty()) {
-        return Err(Error::Unsupported("codecs before or after \"sharding_indexed\"".into()));
-    }
-    Ok(())
 }
 
 /// An array->array stage.
@@ -171,7 +165,6 @@ impl CodecChain {
         if !seen_bytes {
             return Err(Error::Metadata("codecs have no array->bytes codec (\"bytes\")".into()));
         }
-        sharding_alone(&chain, false)?;
         Ok(chain)
     }
 
@@ -224,12 +217,18 @@ impl CodecChain {
         let mut endian = if dtype.size() == 1 { None } else { Some(Endian::Little) };
         let mut bytes_codecs = vec![];
         let mut sharding = None;
-        let mut after_sharding = false;
+        // Array->array codecs must come before sharding: they reshape what it splits.
+        let before_sharding = |sharding: &Option<_>, name: &str| match sharding {
+            Some(_) => Err(Error::InvalidArgument(format!(
+                "codec \"{name}\" after \"sharding_indexed\" (array->array codecs come before it)"
+            ))),
+            None => Ok(()),
+        };
         for c in codecs {
-            after_sharding |= sharding.is_some();
             if let Some(id) = c.get("id").and_then(Value::as_str) {
                 let v3_name = format!("numcodecs.{id}");
                 if format == ZarrFormat::V3 && is_array_to_array(&v3_name) {
+                    before_sharding(&sharding, &v3_name)?;
                     stages.push(elementwise(&v3_name, Some(c), dtype)?);
                 } else {
                     let codec = registry::from_v2(c, ctx)?;
@@ -244,9 +243,19 @@ impl CodecChain {
             }
             let (name, config) = codec_name_config(c)?;
             match name.as_str() {
-                "transpose" => stages.push(Stage::Transpose(transpose::parse_order(config, ndim)?)),
-                n if format == ZarrFormat::V3 && is_array_to_array(n) => stages.push(elementwise(n, config, dtype)?),
-                "bytes" | "endian" => endian = parse_endian(config, dtype)?.or(endian),
+                "transpose" => {
+                    before_sharding(&sharding, &name)?;
+                    stages.push(Stage::Transpose(transpose::parse_order(config, ndim)?))
+                }
+                n if format == ZarrFormat::V3 && is_array_to_array(n) => {
+                    before_sharding(&sharding, n)?;
+                    stages.push(elementwise(n, config, dtype)?)
+                }
+                // A caller may leave out the byte order: little-endian, as zarr-python.
+                "bytes" | "endian" => match config.and_then(|c| c.get("endian")) {
+                    None | Some(Value::Null) => {}
+                    Some(_) => endian = parse_endian(config, dtype)?.or(endian),
+                },
                 "sharding_indexed" if format == ZarrFormat::V3 && sharding.is_none() => {
                     sharding = Some(Arc::new(ShardingCodec::from_v3(config, dtype, ndim, true)?))
                 }
@@ -267,7 +276,6 @@ impl CodecChain {
             v2_filters: 0,
             sharding,
         };
-        sharding_alone(&chain, after_sharding)?;
         if chain.sharding.is_some() {
             chain.endian = None;
         }
@@ -296,21 +304,28 @@ impl CodecChain {
     }
 
     pub fn check_shape(&self, chunk_shape: &[u64]) -> Result<()> {
-        if let Some(s) = &self.sharding {
-            return s.check_shape(chunk_shape);
-        }
+        let mut shape = chunk_shape.to_vec();
         for st in &self.stages {
             if let Stage::Transpose(t) = st {
-                transpose::check_perm(t, chunk_shape.len())?;
+                transpose::check_perm(t, shape.len())?;
+                shape = t.iter().map(|&p| shape[p]).collect();
             }
         }
-        Ok(())
+        match &self.sharding {
+            Some(s) => s.check_shape(&shape),
+            None => Ok(()),
+        }
+    }
+
+    /// Give nested sharding codecs the array's fill value (what a missing
+    /// inner chunk decodes to).
+    pub fn set_fill(&mut self, fill: &crate::metadata::FillValue) {
+        if let Some(s) = &mut self.sharding {
+            Arc::make_mut(s).set_fill(fill);
+        }
     }
 
     pub fn to_v3_json(&self) -> Vec<Value> {
-        if let Some(s) = &self.sharding {
-            return vec![s.to_v3_json()];
-        }
         let mut out = vec![];
         for st in &self.stages {
             match st {
@@ -318,10 +333,11 @@ impl CodecChain {
                 Stage::Elementwise(c) => out.extend(c.to_v3_json()),
             }
         }
-        out.push(match self.endian {
-            Some(Endian::Little) => json!({"name": "bytes", "configuration": {"endian": "little"}}),
-            Some(Endian::Big) => json!({"name": "bytes", "configuration": {"endian": "big"}}),
-            None => json!({"name": "bytes"}),
+        out.push(match (&self.sharding, self.endian) {
+            (Some(s), _) => s.to_v3_json(),
+            (None, Some(Endian::Little)) => json!({"name": "bytes", "configuration": {"endian": "little"}}),
+            (None, Some(Endian::Big)) => json!({"name": "bytes", "configuration": {"endian": "big"}}),
+            (None, None) => json!({"name": "bytes"}),
         });
         out.extend(self.bytes_codecs.iter().filter_map(|c| c.to_v3_json()));
         out
@@ -355,22 +371,18 @@ impl CodecChain {
         self.format
     }
 
-    /// The sharding codec when this chain is `sharding_indexed`.
+    /// The sharding codec when this chain is `sharding_indexed` alone, so
+    /// the array code can read inner chunks by range. None for a chain with
+    /// codecs around sharding: it goes through [`CodecChain::decode`].
     pub fn sharding(&self) -> Option<&ShardingCodec> {
-        self.sharding.as_deref()
-    }
-
-    fn not_sharded(&self) -> Result<()> {
-        match self.sharding {
-            // Shards need the fill value and the store: the array code does them.
-            Some(_) => Err(Error::Internal("a shard went through the plain chunk path".into())),
-            None => Ok(()),
+        match (self.stages.is_empty(), self.bytes_codecs.is_empty()) {
+            (true, true) => self.sharding.as_deref(),
+            _ => None,
         }
     }
 
     /// Encode one chunk given as native-endian C-order elements of `shape`.
     pub fn encode(&self, chunk: Vec<u8>, shape: &[u64]) -> Result<Vec<u8>> {
-        self.not_sharded()?;
         let elem = self.dtype.size();
         let mut data = chunk;
         let mut cur_shape = shape.to_vec();
@@ -392,7 +404,9 @@ impl CodecChain {
                 }
             }
         }
-        if let Some(e) = self.endian {
+        if let Some(sh) = &self.sharding {
+            data = sh.encode_whole(&data, &cur_shape)?;
+        } else if let Some(e) = self.endian {
             if e != Endian::NATIVE {
                 swap_bytes(&mut data, elem);
             }
@@ -436,7 +450,6 @@ impl CodecChain {
     /// Decode one stored chunk into native-endian C-order elements of `shape`.
     /// `key` names the chunk in error messages.
     pub fn decode(&self, stored: Vec<u8>, shape: &[u64], key: &str) -> Result<Vec<u8>> {
-        self.not_sharded()?;
         let elem = self.dtype.size();
         let expected = shape.iter().product::<u64>() as usize * elem;
         if expected > 1 << 30 {
@@ -448,8 +461,24 @@ impl CodecChain {
         }
         let mut data = stored;
         for (i, c) in self.bytes_codecs.iter().enumerate().rev() {
-            let hint = if i == 0 { Some(expected) } else { None };
+            let hint = if i == 0 && self.sharding.is_none() {
+                Some(expected)
+            } else {
+                None
+            };
             data = c.decode(data, hint).map_err(|e| e.context(format!("chunk {key}")))?;
+        }
+        // Shapes after each encode-side stage, to undo them in reverse.
+        let mut shapes = vec![shape.to_vec()];
+        for st in &self.stages {
+            let s = shapes.last().unwrap();
+            shapes.push(match st {
+                Stage::Transpose(perm) => perm.iter().map(|&p| s[p]).collect(),
+                Stage::Elementwise(_) => s.clone(),
+            });
+        }
+        if let Some(sh) = &self.sharding {
+            data = sh.decode_whole(data, shapes.last().unwrap(), key)?;
         }
         if data.len() != expected {
             return Err(Error::Codec(format!(
@@ -462,26 +491,13 @@ impl CodecChain {
                 swap_bytes(&mut data, elem);
             }
         }
-        if !self.stages.is_empty() {
-            // Shapes after each encode-side stage, to undo them in reverse.
-            let mut shapes = vec![shape.to_vec()];
-            for st in &self.stages {
-                let s = shapes.last().unwrap();
-                shapes.push(match st {
-                    Stage::Transpose(perm) => perm.iter().map(|&p| s[p]).collect(),
-                    Stage::Elementwise(_) => s.clone(),
-                });
-            }
-            for (k, st) in self.stages.iter().enumerate().rev() {
-                data = match st {
-                    Stage::Transpose(perm) => {
-                        transpose::permute(&data, elem, &shapes[k + 1], &transpose::inverse(perm))
-                    }
-                    Stage::Elementwise(c) => c
-                        .decode(data, Some(expected))
-                        .map_err(|e| e.context(format!("chunk {key}")))?,
-                };
-            }
+        for (k, st) in self.stages.iter().enumerate().rev() {
+            data = match st {
+                Stage::Transpose(perm) => transpose::permute(&data, elem, &shapes[k + 1], &transpose::inverse(perm)),
+                Stage::Elementwise(c) => c
+                    .decode(data, Some(expected))
+                    .map_err(|e| e.context(format!("chunk {key}")))?,
+            };
         }
         Ok(data)
     }
@@ -565,6 +581,38 @@ mod tests {
         assert!(
             matches!(CodecChain::from_v3(&bad, DataType::Int32, 1), Err(Error::Unsupported(m)) if m.contains("numcodecs.delta"))
         );
+    }
+
+    /// transpose -> sharding -> crc32c: the chain decodes whole shards.
+    #[test]
+    fn codecs_around_sharding() {
+        let codecs = vec![
+            json!({"name": "transpose", "configuration": {"order": [1, 0]}}),
+            json!({"name": "sharding_indexed", "configuration": {"chunk_shape": [1, 2],
+                "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}),
+            json!({"name": "crc32c"}),
+        ];
+        let chain = CodecChain::from_v3(&codecs, DataType::UInt8, 2).unwrap();
+        assert!(
+            chain.sharding().is_none(),
+            "no ranged fast path with codecs around sharding"
+        );
+        let names: Vec<Value> = chain.to_v3_json().iter().map(|c| c["name"].clone()).collect();
+        assert_eq!(names, ["transpose", "sharding_indexed", "crc32c"]);
+        // The shard shape is the transposed chunk shape: [2, 3] -> [3, 2].
+        chain.check_shape(&[2, 3]).unwrap();
+        assert!(chain.check_shape(&[3, 2]).is_err());
+        let data: Vec<u8> = (1..=6).collect();
+        let enc = chain.encode(data.clone(), &[2, 3]).unwrap();
+        // Transposed rows (1,4), (2,5), (3,6) are the three inner chunks, in order.
+        assert_eq!(&enc[..6], &[1, 4, 2, 5, 3, 6]);
+        assert_eq!(chain.decode(enc.clone(), &[2, 3], "c/0/0").unwrap(), data);
+        let mut bad = enc;
+        bad[0] ^= 1;
+        assert!(chain.decode(bad, &[2, 3], "c/0/0").is_err());
+        // A user list may not put an array->array codec after sharding.
+        let user = [codecs[1].clone(), codecs[0].clone()];
+        assert!(CodecChain::from_user_list(&user, DataType::UInt8, 2, ZarrFormat::V3).is_err());
     }
 
     #[test]

@@ -4,17 +4,25 @@
 //! an inner chunk that is not stored). The engine's chunk grid is the shard
 //! grid; the array code reads the index and then only the inner chunks a
 //! selection needs (see `array::shard`).
+//!
+//! When sharding is nested inside another shard, or other codecs surround it
+//! (a transpose before, a checksum or compressor after), there is no ranged
+//! access to exploit: the chain decodes and encodes whole shards through
+//! [`ShardingCodec::decode_whole`] and [`ShardingCodec::encode_whole`]. Those
+//! always leave out inner chunks that are all fill value (as zarr-python's
+//! default does); readers see fill either way.
 
 use super::pipeline::CodecChain;
+use crate::array::empty::is_all_fill;
 use crate::error::{Error, Result};
-use crate::metadata::DataType;
+use crate::metadata::{DataType, FillValue};
 use crate::store::Store;
 use serde_json::{json, Value};
 
 /// Index entry of an inner chunk that is not stored.
 const EMPTY: u64 = u64::MAX;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ShardingCodec {
     /// Shape of one inner chunk.
     pub inner_shape: Vec<u64>,
@@ -25,6 +33,9 @@ pub struct ShardingCodec {
     index_at_start: bool,
     /// Encoded index bytes beyond 16 per entry (4 with crc32c).
     index_overhead: usize,
+    dtype: DataType,
+    /// The array's fill value: what a missing inner chunk decodes to.
+    fill: FillValue,
 }
 
 /// Where an inner chunk lies in its shard; None: not stored.
@@ -60,10 +71,6 @@ impl ShardingCodec {
         } else {
             CodecChain::from_v3(inner_list, dtype, ndim)?
         };
-        if inner.sharding().is_some() {
-            // Decoding a nested shard needs the fill value the chain does not carry.
-            return Err(Error::Unsupported("nested sharding_indexed".into()));
-        }
         let default_index = [
             json!({"name": "bytes", "configuration": {"endian": "little"}}),
             json!({"name": "crc32c"}),
@@ -94,7 +101,16 @@ impl ShardingCodec {
             index,
             index_at_start,
             index_overhead,
+            dtype,
+            fill: FillValue::zero(dtype),
         })
+    }
+
+    /// Set the fill value that missing inner chunks decode to (the metadata
+    /// parser calls this once it knows the array's fill value).
+    pub fn set_fill(&mut self, fill: &FillValue) {
+        self.fill = fill.clone();
+        self.inner.set_fill(fill);
     }
 
     pub fn to_v3_json(&self) -> Value {
@@ -235,6 +251,102 @@ impl ShardingCodec {
     }
 }
 
+impl ShardingCodec {
+    /// Decode a whole shard held in memory into native-endian C-order
+    /// elements of `shard_shape` (missing inner chunks are fill value).
+    pub fn decode_whole(&self, shard: Vec<u8>, shard_shape: &[u64], key: &str) -> Result<Vec<u8>> {
+        let elem = self.dtype.size();
+        let entries = self.parse_shard(&shard, shard_shape, key)?;
+        let grid = self.grid(shard_shape);
+        let n = shard_shape.iter().product::<u64>() as usize;
+        let mut out = crate::error::try_alloc(n * elem, format_args!("shard {key}"))?;
+        let f = self.fill.as_bytes();
+        out.chunks_exact_mut(elem).for_each(|c| c.copy_from_slice(f));
+        for (i, e) in entries.iter().enumerate() {
+            let Some((off, len)) = *e else { continue };
+            let coords = unlinear(i, &grid);
+            let name = format!("{key} (inner chunk {coords:?})");
+            let bytes = shard[off as usize..(off + len) as usize].to_vec();
+            let chunk = self.inner.decode(bytes, &self.inner_shape, &name)?;
+            let origin: Vec<u64> = coords.iter().zip(&self.inner_shape).map(|(c, s)| c * s).collect();
+            rows(shard_shape, &self.inner_shape, &origin, elem, |o, i, len| {
+                out[o..o + len].copy_from_slice(&chunk[i..i + len])
+            });
+        }
+        Ok(out)
+    }
+
+    /// Encode a whole shard from native-endian C-order elements of
+    /// `shard_shape`. Inner chunks that are all fill value are left out; a
+    /// shard with none stored is its index alone.
+    pub fn encode_whole(&self, chunk: &[u8], shard_shape: &[u64]) -> Result<Vec<u8>> {
+        let elem = self.dtype.size();
+        let grid = self.grid(shard_shape);
+        let n_inner = grid.iter().product::<u64>() as usize;
+        let inner_len = self.inner_shape.iter().product::<u64>() as usize * elem;
+        let mut encoded: Vec<Option<Vec<u8>>> = Vec::with_capacity(n_inner);
+        for i in 0..n_inner {
+            let coords = unlinear(i, &grid);
+            let origin: Vec<u64> = coords.iter().zip(&self.inner_shape).map(|(c, s)| c * s).collect();
+            let mut block = vec![0u8; inner_len];
+            rows(shard_shape, &self.inner_shape, &origin, elem, |o, i, len| {
+                block[i..i + len].copy_from_slice(&chunk[o..o + len])
+            });
+            encoded.push(if is_all_fill(&block, self.dtype, &self.fill) {
+                None
+            } else {
+                Some(self.inner.encode(block, &self.inner_shape)?)
+            });
+        }
+        let refs: Vec<Option<&[u8]>> = encoded.iter().map(Option::as_deref).collect();
+        match self.assemble(&refs, shard_shape)? {
+            Some(s) => Ok(s),
+            None => {
+                // Every inner chunk is fill: an index of empty entries alone.
+                let index: Vec<u8> = (0..n_inner * 2).flat_map(|_| EMPTY.to_ne_bytes()).collect();
+                self.index.encode(index, &Self::index_shape(&grid))
+            }
+        }
+    }
+}
+
+/// Call `f(outer_offset, inner_offset, len)` (in bytes) for each row of an
+/// `inner`-shaped block at `origin` inside a C-order array of shape `outer`.
+fn rows(outer: &[u64], inner: &[u64], origin: &[u64], elem: usize, mut f: impl FnMut(usize, usize, usize)) {
+    let n = inner.len();
+    if n == 0 {
+        return f(0, 0, elem);
+    }
+    let row = inner[n - 1] as usize * elem;
+    let nrows = inner[..n - 1].iter().product::<u64>() as usize;
+    let mut idx = vec![0u64; n - 1];
+    for r in 0..nrows {
+        let mut o = 0u64;
+        for d in 0..n {
+            let c = origin[d] + if d < n - 1 { idx[d] } else { 0 };
+            o = o * outer[d] + c;
+        }
+        f(o as usize * elem, r * row, row);
+        for d in (0..n - 1).rev() {
+            idx[d] += 1;
+            if idx[d] < inner[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// The coordinates of position `i` in the C-order index of `grid`.
+fn unlinear(mut i: usize, grid: &[u64]) -> Vec<u64> {
+    let mut c = vec![0u64; grid.len()];
+    for d in (0..grid.len()).rev() {
+        c[d] = i as u64 % grid[d];
+        i /= grid[d] as usize;
+    }
+    c
+}
+
 /// Position of inner chunk `coords` in the C-order index of `grid`.
 pub fn linear(coords: &[u64], grid: &[u64]) -> usize {
     coords.iter().zip(grid).fold(0u64, |a, (&c, &g)| a * g + c) as usize
@@ -294,13 +406,47 @@ mod tests {
         assert!(
             matches!(ShardingCodec::from_v3(Some(&bad), DataType::UInt8, 1, false), Err(Error::Unsupported(m)) if m.contains("zstd"))
         );
-        let nested = json!({"chunk_shape": [2], "codecs": [{"name": "sharding_indexed",
-            "configuration": {"chunk_shape": [1], "codecs": [{"name": "bytes"}]}}]});
-        assert!(matches!(
-            ShardingCodec::from_v3(Some(&nested), DataType::UInt8, 1, false),
-            Err(Error::Unsupported(m)) if m.contains("nested")
-        ));
         assert!(ShardingCodec::from_v3(None, DataType::UInt8, 1, false).is_err());
         assert_eq!(linear(&[1, 2], &[3, 4]), 6);
+    }
+
+    /// 4x4 int16 shard of 2x2 inner shards of 1x1 inner chunks, fill 7.
+    #[test]
+    fn nested_shard_round_trip_leaves_out_fill() {
+        let cfg = json!({"chunk_shape": [2, 2], "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [1, 1], "codecs": [{"name": "bytes", "configuration": {"endian": "big"}}]}}]});
+        let mut c = ShardingCodec::from_v3(Some(&cfg), DataType::Int16, 2, false).unwrap();
+        let fill = FillValue::from_bytes(DataType::Int16, &7i16.to_ne_bytes()).unwrap();
+        c.set_fill(&fill);
+        c.check_shape(&[4, 4]).unwrap();
+        // Only element (3, 1) differs from the fill.
+        let mut vals = [7i16; 16];
+        vals[13] = -2;
+        let data: Vec<u8> = vals.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let shard = c.encode_whole(&data, &[4, 4]).unwrap();
+        let entries = c.parse_shard(&shard, &[4, 4], "k").unwrap();
+        // Outer grid 2x2: only the lower-left inner shard is stored.
+        assert_eq!(
+            entries.iter().map(Option::is_some).collect::<Vec<_>>(),
+            [false, false, true, false]
+        );
+        let (off, n) = entries[2].unwrap();
+        // That inner shard: 4 entries of 16 bytes + crc32c, and one 2-byte big-endian chunk.
+        assert_eq!(n, 2 + 4 * 16 + 4);
+        assert_eq!(&shard[off as usize..off as usize + 2], &(-2i16).to_be_bytes());
+        assert_eq!(c.decode_whole(shard, &[4, 4], "k").unwrap(), data);
+        // All fill: an index alone, which decodes to fill.
+        let all = [7i16; 16].iter().flat_map(|v| v.to_ne_bytes()).collect::<Vec<u8>>();
+        let empty = c.encode_whole(&all, &[4, 4]).unwrap();
+        assert_eq!(empty.len(), 4 * 16 + 4);
+        assert_eq!(c.decode_whole(empty, &[4, 4], "k").unwrap(), all);
+    }
+
+    #[test]
+    fn rows_walk_a_block() {
+        let mut seen = vec![];
+        rows(&[3, 4], &[2, 2], &[1, 2], 1, |o, i, n| seen.push((o, i, n)));
+        assert_eq!(seen, vec![(6, 0, 2), (10, 2, 2)]);
+        assert_eq!(unlinear(6, &[3, 4]), vec![1, 2]);
     }
 }

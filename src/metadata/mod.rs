@@ -199,7 +199,8 @@ impl ArrayMetadata {
             .get("codecs")
             .and_then(Value::as_array)
             .ok_or_else(|| Error::Metadata("codecs must be a list".into()))?;
-        let codecs = CodecChain::from_v3(codecs_json, dtype, chunk_shape.len())?;
+        let mut codecs = CodecChain::from_v3(codecs_json, dtype, chunk_shape.len())?;
+        codecs.set_fill(&fill_value);
         if let Some(st) = doc.get("storage_transformers") {
             match st.as_array() {
                 Some(a) if a.is_empty() => {}
