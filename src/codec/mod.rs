@@ -17,6 +17,7 @@ pub mod fixedscaleoffset;
 pub mod gzip;
 pub mod lz4;
 pub mod pipeline;
+pub mod quantize;
 pub mod registry;
 pub mod sharding;
 pub mod shuffle;

@@ -41,7 +41,19 @@ enum Stage {
 
 /// Codecs zarr-python 3 treats as array->array (before `bytes`).
 fn is_array_to_array(name: &str) -> bool {
-    matches!(name, "numcodecs.delta" | "numcodecs.bitround")
+    matches!(name, "numcodecs.delta" | "numcodecs.bitround" | "numcodecs.quantize")
+}
+
+/// numcodecs filters (not compressors): a v2 list ending in one has no compressor.
+fn is_v2_filter(name: &str) -> bool {
+    matches!(
+        name,
+        "numcodecs.delta"
+            | "numcodecs.bitround"
+            | "numcodecs.quantize"
+            | "numcodecs.fixedscaleoffset"
+            | "numcodecs.shuffle"
+    )
 }
 
 /// An element-wise stage for `dtype`: the filter must work on the array's own
@@ -61,9 +73,12 @@ fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<St
         return Ok(Stage::Elementwise(registry::from_v3(name, config, ctx)?));
     }
     let native = dtype.v2_name(Endian::NATIVE);
+    // Missing means the array's own type; numpy names ("float32") count too.
     let same = |k: &str| match config.and_then(|c| c.get(k)) {
-        None | Some(Value::Null) => k == "astype",
-        Some(Value::String(t)) => DataType::from_v2_name(t).is_ok_and(|(d, _)| d == dtype),
+        None | Some(Value::Null) => true,
+        Some(Value::String(t)) => super::delta::DType::parse(t)
+            .and_then(|d| DataType::from_v2_name(&d.numpy_str()).ok())
+            .is_some_and(|(d, _)| d == dtype),
         Some(_) => false,
     };
     if !same("dtype") || !same("astype") {
@@ -72,7 +87,16 @@ fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<St
             dtype.v3_name()
         )));
     }
-    let config = serde_json::json!({"dtype": native, "astype": native});
+    // The stage runs on native-endian elements of the array's type; other
+    // settings (quantize's digits) pass through.
+    let mut config = match config {
+        Some(Value::Object(m)) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    config.remove("id");
+    config.insert("dtype".into(), native.clone().into());
+    config.insert("astype".into(), native.into());
+    let config = Value::Object(config);
     let codec = registry::from_v3(
         name,
         Some(&config),
@@ -289,7 +313,7 @@ impl CodecChain {
             }
             let n = chain.bytes_codecs.len();
             // The last codec is the compressor unless it is a filter-only codec.
-            let last_is_filter = chain.bytes_codecs.last().is_some_and(|c| c.name().contains("delta"));
+            let last_is_filter = chain.bytes_codecs.last().is_some_and(|c| is_v2_filter(c.name()));
             chain.v2_filters = if n == 0 || last_is_filter { n } else { n - 1 };
             for c in &chain.bytes_codecs {
                 if c.to_v2_json().is_none() {

@@ -44,6 +44,7 @@ const TABLE: &[Entry] = &[
     entry!(&["numcodecs.lz4"], "lz4", super::lz4::Lz4Codec),
     entry!(&["numcodecs.shuffle"], "shuffle", super::shuffle::ShuffleCodec),
     entry!(&["numcodecs.bitround"], "bitround", super::bitround::BitRoundCodec),
+    entry!(&["numcodecs.quantize"], "quantize", super::quantize::QuantizeCodec),
 ];
 
 /// Build a bytes->bytes codec from a v3 codec name and configuration.

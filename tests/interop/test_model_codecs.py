@@ -10,7 +10,7 @@ import numcodecs
 import numpy as np
 import pytest
 import zarr
-from zarr.codecs.numcodecs import LZ4, BitRound, Shuffle
+from zarr.codecs.numcodecs import LZ4, BitRound, Quantize, Shuffle
 
 import libzarr
 from helpers import assert_same
@@ -131,3 +131,82 @@ def test_c_v3_fixedscaleoffset_is_refused(tmp_path):
     with libzarr.open(tmp_path / "c.zarr", libzarr.CREATE) as root:
         with pytest.raises(Exception, match="fixedscaleoffset"):
             root.create_array("d", np.dtype("<f8"), (4,), (2,), codecs=json.dumps(codecs))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fmt", [2, 3])
+def test_zarr_python_quantize_reads_through_c(tmp_path, dtype, fmt):
+    data = _data(dtype)
+    path = tmp_path / "zp.zarr"
+    if fmt == 2:
+        filt = numcodecs.Quantize(digits=2, dtype=dtype)
+    else:
+        filt = Quantize(digits=2)
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype=dtype,
+                          filters=[filt], compressors=[numcodecs.Zstd(level=1)] if fmt == 2 else None,
+                          zarr_format=fmt)
+    z[...] = data
+    want = z[...]
+    assert not np.array_equal(want, data)  # quantizing happened
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), want)
+
+
+def test_zarr_python_v2_quantize_f8_as_f4_reads_through_c(tmp_path):
+    data = _data("<f8")
+    path = tmp_path / "zp.zarr"
+    filt = numcodecs.Quantize(digits=4, dtype="<f8", astype="<f4")
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="<f8",
+                          filters=[filt], compressors=None, zarr_format=2)
+    z[...] = data
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), z[...])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_c_v3_quantize_reads_in_zarr_python(tmp_path, dtype):
+    data = _data(dtype)
+    path = tmp_path / "c.zarr"
+    codecs = [{"id": "quantize", "digits": 3}, {"name": "zstd", "configuration": {"level": 1}}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    assert [c["name"] for c in doc["codecs"]] == ["numcodecs.quantize", "bytes", "zstd"]
+    want = numcodecs.Quantize(digits=3, dtype=dtype).encode(data.copy())
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], np.asarray(want).reshape(data.shape))
+
+
+# The C API writes v2 arrays with each model codec through zarr_array_create's
+# codec list; zarr-python reads the values numcodecs itself would give.
+V2_CODEC_CASES = {
+    "bitround": ([{"id": "bitround", "keepbits": 9}, {"id": "zstd", "level": 1}],
+                 lambda d: np.asarray(numcodecs.BitRound(keepbits=9).encode(d.copy())).view(d.dtype)),
+    "shuffle-lz4": ([{"id": "shuffle", "elementsize": 8}, {"id": "lz4", "acceleration": 1}], lambda d: d),
+    "lz4": ([{"id": "lz4", "acceleration": 1}], lambda d: d),
+    "quantize": ([{"id": "quantize", "digits": 2, "dtype": "<f8"}],
+                 lambda d: np.asarray(numcodecs.Quantize(digits=2, dtype="<f8").encode(d.copy()))),
+    "quantize-as-f4": ([{"id": "quantize", "digits": 3, "dtype": "<f8", "astype": "<f4"}],
+                       lambda d: np.asarray(numcodecs.Quantize(digits=3, dtype="<f8", astype="<f4").encode(d.copy())).astype("<f8")),
+}
+
+
+@pytest.mark.parametrize("case", list(V2_CODEC_CASES))
+def test_c_v2_model_codecs_read_in_zarr_python(tmp_path, case):
+    codecs, expect = V2_CODEC_CASES[case]
+    data = _data("<f8")
+    path = tmp_path / "c.zarr"
+    with libzarr.open(path, libzarr.CREATE, {"zarr_format": 2}) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+            got_back = a.read()
+    meta = json.loads((path / "d" / ".zarray").read_text())
+    # Filters stay filters; a trailing compressor is the compressor.
+    ids = [f["id"] for f in meta["filters"] or []] + ([meta["compressor"]["id"]] if meta["compressor"] else [])
+    assert ids == [c["id"] for c in codecs]
+    if codecs[-1]["id"] in ("bitround", "shuffle", "quantize"):
+        assert meta["compressor"] is None
+    want = expect(data).reshape(data.shape)
+    z = zarr.open_array(str(path / "d"), mode="r")
+    assert_same(z[...], want, f"zarr-python reads C's {case}")
+    assert_same(got_back, want, "libzarr reads back")
