@@ -462,6 +462,20 @@ int zarr_consolidate(int64_t root);
 int zarr_delete(int64_t parent, const char *path);
 
 /**
+ * Rename (move) the array or group at `from` to `to`, both paths below
+ * `parent`, with everything under it; groups missing above `to` are
+ * created. Done only where the store makes it one cheap step (a directory
+ * rename on the filesystem, the memory store): elsewhere ZARR_EUNSUPPORTED
+ * rather than a copy of every chunk. ZARR_ENOTFOUND when `from` does not
+ * exist, ZARR_EEXISTS when `to` does. Open handles to the old path then fail
+ * as if it was deleted; consolidated metadata is dropped, as by any change.
+ *
+ * # Safety
+ * `from` and `to` are NUL-terminated.
+ */
+int zarr_rename(int64_t parent, const char *from, const char *to);
+
+/**
  * The dimension names of an array as a JSON list (entries may be null), or
  * `null` when it has none, snprintf-style as zarr_attrs_get. v3 keeps them in
  * `dimension_names`, v2 in the `_ARRAY_DIMENSIONS` attribute (xarray).

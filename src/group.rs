@@ -197,6 +197,34 @@ impl Group {
         Ok(())
     }
 
+    /// Rename (move) the array or group at `from` to `to`, both below this
+    /// group, with everything under it. Groups missing above `to` are
+    /// created. Only where the store can do it in one cheap step (a directory
+    /// rename on the filesystem, the memory store); elsewhere Unsupported.
+    /// Open handles to the old path then behave as if it was deleted.
+    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.check_writable()?;
+        let (pf, pt) = (normalize(from)?, normalize(to)?);
+        if pf.is_empty() || pt.is_empty() {
+            return Err(Error::InvalidArgument("rename needs paths below the group".into()));
+        }
+        if pt.starts_with(&pf) {
+            return Err(Error::InvalidArgument(format!(
+                "cannot move \"{from}\" into itself (\"{to}\")"
+            )));
+        }
+        let (src, dst) = (self.full_path(&pf), self.full_path(&pt));
+        if node::kind(self.store.as_ref(), &src)?.is_none() {
+            return Err(Error::NotFound(format!("node \"{src}\"")));
+        }
+        consolidated::invalidate(self.store.as_ref(), self.format)?;
+        // Checks that nothing is at `to` and creates the groups above it.
+        self.prepare_new_node(&pt)?;
+        self.store.rename_prefix(&src, &dst)?;
+        consolidated::bump(self.store.id());
+        Ok(())
+    }
+
     /// Write consolidated metadata for the whole hierarchy (root group only).
     pub fn consolidate(&self) -> Result<()> {
         self.check_writable()?;

@@ -700,6 +700,27 @@ pub unsafe extern "C" fn zarr_delete(parent: i64, path: *const c_char) -> c_int 
     })
 }
 
+/// Rename (move) the array or group at `from` to `to`, both paths below
+/// `parent`, with everything under it; groups missing above `to` are
+/// created. Done only where the store makes it one cheap step (a directory
+/// rename on the filesystem, the memory store): elsewhere ZARR_EUNSUPPORTED
+/// rather than a copy of every chunk. ZARR_ENOTFOUND when `from` does not
+/// exist, ZARR_EEXISTS when `to` does. Open handles to the old path then fail
+/// as if it was deleted; consolidated metadata is dropped, as by any change.
+///
+/// # Safety
+/// `from` and `to` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_rename(parent: i64, from: *const c_char, to: *const c_char) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let from = unsafe { c_str(from, "from") }?;
+        // SAFETY: caller guarantees.
+        let to = unsafe { c_str(to, "to") }?;
+        handles::group(parent)?.rename(from, to)
+    })
+}
+
 /// The dimension names of an array as a JSON list (entries may be null), or
 /// `null` when it has none, snprintf-style as zarr_attrs_get. v3 keeps them in
 /// `dimension_names`, v2 in the `_ARRAY_DIMENSIONS` attribute (xarray).

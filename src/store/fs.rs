@@ -141,6 +141,24 @@ impl Store for FsStore {
         }
     }
 
+    fn rename_prefix(&self, from: &str, to: &str) -> Result<()> {
+        if from.is_empty() || to.is_empty() {
+            return Err(Error::InvalidArgument("refusing to rename the store's root".into()));
+        }
+        let (src, dst) = (self.path(from), self.path(to));
+        // rename(2) would replace an empty directory at `to`: refuse any.
+        if fs::symlink_metadata(&dst).is_ok() {
+            return Err(Error::Exists(format!("\"{to}\"")));
+        }
+        if let Some(parent) = dst.parent() {
+            fs::create_dir_all(parent).map_err(|e| Error::io(to, e))?;
+        }
+        fs::rename(&src, &dst).map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::NotFound(format!("\"{from}\"")),
+            _ => Error::io(from, e),
+        })
+    }
+
     fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>> {
         let dir = if prefix.is_empty() {
             self.root.clone()

@@ -1,7 +1,7 @@
 //! An in-memory store; `memory://NAME` stores are shared within the process.
 
 use super::{ListEntry, Store};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
@@ -70,6 +70,27 @@ impl Store for MemoryStore {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|k, _| !k.starts_with(&p));
+        Ok(())
+    }
+    fn rename_prefix(&self, from: &str, to: &str) -> Result<()> {
+        let (f, t) = (format!("{from}/"), format!("{to}/"));
+        // One write lock: other threads see the old layout or the new one.
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if map.range(t.clone()..).next().is_some_and(|(k, _)| k.starts_with(&t)) {
+            return Err(Error::Exists(format!("\"{to}\"")));
+        }
+        let keys: Vec<String> = map
+            .range(f.clone()..)
+            .take_while(|(k, _)| k.starts_with(&f))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if keys.is_empty() {
+            return Err(Error::NotFound(format!("\"{from}\"")));
+        }
+        for k in keys {
+            let v = map.remove(&k).expect("key listed under the same lock");
+            map.insert(format!("{t}{}", &k[f.len()..]), v);
+        }
         Ok(())
     }
     fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>> {

@@ -44,6 +44,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn exists(&self, key: &str) -> Result<bool> {
         Ok(self.get(key)?.is_some())
     }
+    /// Move every key below `from/` to the same place below `to/`, as one
+    /// cheap step (a directory rename). `to` must not exist. Stores where
+    /// that would mean copying every object (object stores) leave this
+    /// unsupported, so a rename is never a slow copy in disguise.
+    fn rename_prefix(&self, from: &str, to: &str) -> Result<()> {
+        let _ = (from, to);
+        Err(Error::Unsupported(format!(
+            "rename on store \"{}\" (it would copy every object)",
+            self.id()
+        )))
+    }
     /// A reader over the value, or None if the key does not exist. Stores that
     /// can stream (files) override this so a chunk need not be held whole.
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {

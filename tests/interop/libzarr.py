@@ -182,6 +182,7 @@ _SIGNATURES = {
     "zarr_list": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
     "zarr_consolidate": (c_int, [c_int64]),
     "zarr_delete": (c_int, [c_int64, c_char_p]),
+    "zarr_rename": (c_int, [c_int64, c_char_p, c_char_p]),
     "zarr_array_dimension_names": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
     "zarr_array_set_dimension_names": (c_int, [c_int64, c_char_p]),
     "zarr_array_resize": (c_int, [c_int64, _u64p]),
@@ -417,6 +418,10 @@ class Group(Node):
     def delete(self, path: str) -> None:
         """zarr_delete: an array or group below this group, recursively."""
         call("zarr_delete", self.handle, _enc(path))
+
+    def rename(self, src: str, dst: str) -> None:
+        """zarr_rename: move an array or group below this group."""
+        call("zarr_rename", self.handle, _enc(src), _enc(dst))
 
 
 def open(url, mode: int = READ, options=None) -> Group:  # noqa: A001 - mirrors zarr_open

@@ -76,3 +76,28 @@ def test_delete_seen_by_zarr_python(tmp_path, handles, zarr_format):
     assert e.value.status == libzarr.ENOTFOUND
     croot.delete("b")
     assert list(zarr.open_group(str(path), mode="r").keys()) == []
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+def test_rename_seen_by_zarr_python(tmp_path, handles, zarr_format):
+    """zarr-python writes and consolidates; the C API renames an array into
+    new groups and a group elsewhere; zarr-python (which would use
+    consolidated metadata if it were still there) sees the new layout."""
+    path = tmp_path / "r.zarr"
+    root = zarr.open_group(str(path), mode="w", zarr_format=zarr_format)
+    t = root.create_array("run/temp", shape=(5, 3), chunks=(2, 2), dtype="f8", fill_value=-1.0)
+    t[...] = np.arange(15.0).reshape(5, 3)
+    s = root.create_array("run/salt", shape=(4,), chunks=(3,), dtype="i2")
+    s[...] = [1, 2, 3, 4]
+    zarr.consolidate_metadata(str(path))
+    croot = handles.open(path, libzarr.WRITE)
+    croot.rename("run/temp", "archive/2026/temperature")
+    croot.rename("run", "model")
+    z = zarr.open_group(str(path), mode="r")
+    assert sorted(z.keys()) == ["archive", "model"]
+    np.testing.assert_array_equal(z["archive/2026/temperature"][...], np.arange(15.0).reshape(5, 3))
+    np.testing.assert_array_equal(z["model/salt"][...], [1, 2, 3, 4])
+    assert sorted(z["model"].keys()) == ["salt"]
+    with pytest.raises(libzarr.ZarrError) as e:
+        croot.rename("model", "archive/2026/temperature")
+    assert e.value.status == libzarr.EEXISTS
