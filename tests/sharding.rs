@@ -295,11 +295,23 @@ fn metadata_round_trip_and_refusals() {
         root.create_array_json("b", &bad.to_string()),
         Err(Error::Metadata(_))
     ));
+    // A checksum of the whole shard after sharding is valid v3 (whole-shard path).
+    let mut wrapped = doc.clone();
+    wrapped["codecs"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "crc32c"}));
+    let w = root.create_array_json("c", &wrapped.to_string()).unwrap();
+    assert_eq!(w.metadata().to_v3()["codecs"], wrapped["codecs"]);
+    // An array->array codec after sharding is not.
     let mut bad = doc.clone();
-    bad["codecs"].as_array_mut().unwrap().push(json!({"name": "crc32c"}));
+    bad["codecs"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "transpose", "configuration": {"order": [1, 0]}}));
     assert!(matches!(
-        root.create_array_json("c", &bad.to_string()),
-        Err(Error::Unsupported(_))
+        root.create_array_json("d", &bad.to_string()),
+        Err(Error::Metadata(m)) if m.contains("transpose")
     ));
     let v2 = Group::open_root(
         &format!("memory://shard-v2-{}", std::process::id()),
