@@ -3,8 +3,9 @@
 //! follows numpy 2: float32 operands stay float32 (Python scalars are weak),
 //! integers compute in float64; rounding is half to even (`np.around`).
 //!
-//! `astype` usually has another element size than `dtype` (f8 -> i2), which
-//! the v3 element-wise stage cannot express, so this is a v2 filter only.
+//! `astype` usually has another element size than `dtype` (f8 -> i2): in v3
+//! (`numcodecs.fixedscaleoffset`, an array->array codec in zarr-python) the
+//! codec pipeline then hands the `bytes` codec elements of `astype`.
 
 use super::delta::{load_as, store_as, with_prim, DType, Kind};
 use super::{BytesCodec, CodecContext};
@@ -26,15 +27,21 @@ pub struct FixedScaleOffsetCodec {
 }
 
 impl FixedScaleOffsetCodec {
-    pub fn from_v3(_config: Option<&Value>, _ctx: CodecContext) -> Result<Self> {
-        Err(Error::Unsupported(format!(
-            "{NAME} in v3: it changes the element size (dtype -> astype), which an \
-             array->array stage cannot express; use it as a v2 filter"
-        )))
+    pub fn from_v3(config: Option<&Value>, ctx: CodecContext) -> Result<Self> {
+        match config {
+            Some(Value::Object(m)) => Self::parse(m, ctx),
+            _ => Err(Error::Metadata(format!(
+                "{NAME}: missing configuration with \"offset\" and \"scale\""
+            ))),
+        }
     }
 
-    pub fn from_v2(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
+    pub fn from_v2(obj: &Map<String, Value>, ctx: CodecContext) -> Result<Self> {
         super::check_v2_id(obj, ID, NAME)?;
+        Self::parse(obj, ctx)
+    }
+
+    fn parse(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
         for (k, v) in obj {
             if !matches!(k.as_str(), "id" | "offset" | "scale" | "dtype" | "astype") {
                 return Err(Error::Metadata(format!(
@@ -133,7 +140,12 @@ impl BytesCodec for FixedScaleOffsetCodec {
     }
 
     fn to_v3_json(&self) -> Option<Value> {
-        None
+        Some(json!({"name": NAME, "configuration": {
+            "offset": self.raw_offset,
+            "scale": self.raw_scale,
+            "dtype": self.dtype.numpy_str(),
+            "astype": self.astype.numpy_str(),
+        }}))
     }
 
     fn to_v2_json(&self) -> Option<Value> {
@@ -153,9 +165,17 @@ mod tests {
     use crate::codec::crc32c::fixtures;
 
     #[test]
-    fn v3_is_refused_with_reason() {
-        let e = FixedScaleOffsetCodec::from_v3(None, CodecContext { elem_size: 8 }).unwrap_err();
-        assert!(matches!(&e, Error::Unsupported(m) if m.contains("element size")));
+    fn v3_config() {
+        let ctx = CodecContext { elem_size: 8 };
+        assert!(matches!(
+            FixedScaleOffsetCodec::from_v3(None, ctx),
+            Err(Error::Metadata(_))
+        ));
+        let cfg = json!({"offset": 1000, "scale": 10, "dtype": "<f8", "astype": "<i2"});
+        let c = FixedScaleOffsetCodec::from_v3(Some(&cfg), ctx).unwrap();
+        assert_eq!(c.to_v3_json().unwrap()["configuration"], cfg);
+        let no_dtype = json!({"offset": 1, "scale": 2});
+        assert!(FixedScaleOffsetCodec::from_v3(Some(&no_dtype), ctx).is_err());
     }
 
     #[test]

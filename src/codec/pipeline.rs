@@ -34,14 +34,18 @@ pub struct CodecChain {
 #[derive(Debug, Clone)]
 enum Stage {
     Transpose(Vec<usize>),
-    /// A size-preserving codec on the flattened native-endian elements
-    /// (zarr-python runs numcodecs filters such as delta here in v3).
-    Elementwise(Arc<dyn BytesCodec>),
+    /// A codec on the flattened native-endian elements (zarr-python runs
+    /// numcodecs filters such as delta here in v3), and the element type it
+    /// produces (another type only for fixedscaleoffset's `astype`).
+    Elementwise(Arc<dyn BytesCodec>, DataType),
 }
 
 /// Codecs zarr-python 3 treats as array->array (before `bytes`).
 fn is_array_to_array(name: &str) -> bool {
-    matches!(name, "numcodecs.delta" | "numcodecs.bitround" | "numcodecs.quantize")
+    matches!(
+        name,
+        "numcodecs.delta" | "numcodecs.bitround" | "numcodecs.quantize" | "numcodecs.fixedscaleoffset"
+    )
 }
 
 /// numcodecs filters (not compressors): a v2 list ending in one has no compressor.
@@ -56,8 +60,18 @@ fn is_v2_filter(name: &str) -> bool {
     )
 }
 
-/// An element-wise stage for `dtype`: the filter must work on the array's own
-/// type in native byte order, and keep it (no `astype` to another type).
+/// The data type a numcodecs `dtype`/`astype` string names ("<i2", "float32").
+fn numcodecs_dtype(s: &str) -> Option<DataType> {
+    super::delta::DType::parse(s)
+        .and_then(|d| DataType::from_v2_name(&d.numpy_str()).ok())
+        .map(|(d, _)| d)
+}
+
+/// An element-wise stage for `dtype` (the element type reaching it): the
+/// filter works on that type in native byte order and keeps it, except that
+/// fixedscaleoffset may store another type (`astype`). Byte order in the
+/// configuration is ignored: the `bytes` codec fixes it, as zarr-python does
+/// for little-endian `astype` (its own round trip breaks for big-endian).
 fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<Stage> {
     let ctx = CodecContext {
         elem_size: dtype.size(),
@@ -70,41 +84,55 @@ fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<St
                 dtype.v3_name()
             )));
         }
-        return Ok(Stage::Elementwise(registry::from_v3(name, config, ctx)?));
+        return Ok(Stage::Elementwise(registry::from_v3(name, config, ctx)?, dtype));
     }
     let native = dtype.v2_name(Endian::NATIVE);
     // Missing means the array's own type; numpy names ("float32") count too.
-    let same = |k: &str| match config.and_then(|c| c.get(k)) {
-        None | Some(Value::Null) => true,
-        Some(Value::String(t)) => super::delta::DType::parse(t)
-            .and_then(|d| DataType::from_v2_name(&d.numpy_str()).ok())
-            .is_some_and(|(d, _)| d == dtype),
-        Some(_) => false,
+    let named = |k: &str| match config.and_then(|c| c.get(k)) {
+        None | Some(Value::Null) => Ok(dtype),
+        Some(Value::String(t)) => numcodecs_dtype(t).ok_or(()),
+        Some(_) => Err(()),
     };
-    if !same("dtype") || !same("astype") {
+    let out = match named("astype") {
+        Ok(t) if t == dtype => t,
+        Ok(t) if name == "numcodecs.fixedscaleoffset" && t != DataType::Bool => t,
+        _ => {
+            return Err(Error::Unsupported(format!(
+                "codec \"{name}\" with an astype other than the array's ({})",
+                dtype.v3_name()
+            )))
+        }
+    };
+    if named("dtype") != Ok(dtype) {
         return Err(Error::Unsupported(format!(
-            "codec \"{name}\" with a dtype or astype other than the array's ({})",
+            "codec \"{name}\" with a dtype other than the array's ({})",
             dtype.v3_name()
         )));
     }
-    // The stage runs on native-endian elements of the array's type; other
-    // settings (quantize's digits) pass through.
+    // The stage runs on native-endian elements; other settings (quantize's
+    // digits, fixedscaleoffset's scale and offset) pass through.
     let mut config = match config {
         Some(Value::Object(m)) => m.clone(),
         _ => serde_json::Map::new(),
     };
     config.remove("id");
     config.insert("dtype".into(), native.clone().into());
-    config.insert("astype".into(), native.into());
+    config.insert("astype".into(), out.v2_name(Endian::NATIVE).into());
     let config = Value::Object(config);
-    let codec = registry::from_v3(
-        name,
-        Some(&config),
-        CodecContext {
-            elem_size: dtype.size(),
-        },
-    )?;
-    Ok(Stage::Elementwise(codec))
+    let codec = registry::from_v3(name, Some(&config), ctx)?;
+    Ok(Stage::Elementwise(codec, out))
+}
+
+/// The element type `stages` produce from `dtype`.
+fn stages_out(stages: &[Stage], dtype: DataType) -> DataType {
+    stages
+        .iter()
+        .rev()
+        .find_map(|st| match st {
+            Stage::Elementwise(_, t) => Some(*t),
+            Stage::Transpose(_) => None,
+        })
+        .unwrap_or(dtype)
 }
 
 fn codec_name_config(c: &Value) -> Result<(String, Option<&Value>)> {
@@ -156,9 +184,12 @@ impl CodecChain {
                 "transpose" if !seen_bytes => chain
                     .stages
                     .push(Stage::Transpose(transpose::parse_order(config, ndim)?)),
-                n if !seen_bytes && is_array_to_array(n) => chain.stages.push(elementwise(n, config, dtype)?),
+                n if !seen_bytes && is_array_to_array(n) => {
+                    let stage = elementwise(n, config, chain.encoded_dtype())?;
+                    chain.stages.push(stage)
+                }
                 "bytes" | "endian" if !seen_bytes => {
-                    chain.endian = parse_endian(config, dtype)?;
+                    chain.endian = parse_endian(config, chain.encoded_dtype())?;
                     seen_bytes = true;
                 }
                 "transpose" | "bytes" | "endian" => {
@@ -167,6 +198,7 @@ impl CodecChain {
                     )))
                 }
                 "sharding_indexed" if !seen_bytes => {
+                    chain.check_sharding_type()?;
                     chain.sharding = Some(Arc::new(ShardingCodec::from_v3(config, dtype, ndim, false)?));
                     seen_bytes = true;
                 }
@@ -183,7 +215,13 @@ impl CodecChain {
                         "codec \"{name}\" comes before the array->bytes codec"
                     )));
                 }
-                _ => chain.bytes_codecs.push(registry::from_v3(&name, config, ctx)?),
+                _ => {
+                    // Bytes codecs see elements of the type the stages produced.
+                    let ctx = CodecContext {
+                        elem_size: chain.encoded_dtype().size(),
+                    };
+                    chain.bytes_codecs.push(registry::from_v3(&name, config, ctx)?)
+                }
             }
         }
         if !seen_bytes {
@@ -234,11 +272,9 @@ impl CodecChain {
     /// (v3 objects or numcodecs objects). `bytes` (little-endian) is added if
     /// absent. For a v2 array the list maps to filters + one compressor.
     pub fn from_user_list(codecs: &[Value], dtype: DataType, ndim: usize, format: ZarrFormat) -> Result<Self> {
-        let ctx = CodecContext {
-            elem_size: dtype.size(),
-        };
         let mut stages = vec![];
-        let mut endian = if dtype.size() == 1 { None } else { Some(Endian::Little) };
+        // Set only by an explicit `bytes` codec; little-endian otherwise.
+        let mut endian = None;
         let mut bytes_codecs = vec![];
         let mut sharding = None;
         // Array->array codecs must come before sharding: they reshape what it splits.
@@ -249,11 +285,14 @@ impl CodecChain {
             None => Ok(()),
         };
         for c in codecs {
+            // Later codecs see elements of the type the stages so far produce.
+            let cur = stages_out(&stages, dtype);
+            let ctx = CodecContext { elem_size: cur.size() };
             if let Some(id) = c.get("id").and_then(Value::as_str) {
                 let v3_name = format!("numcodecs.{id}");
                 if format == ZarrFormat::V3 && is_array_to_array(&v3_name) {
                     before_sharding(&sharding, &v3_name)?;
-                    stages.push(elementwise(&v3_name, Some(c), dtype)?);
+                    stages.push(elementwise(&v3_name, Some(c), cur)?);
                 } else {
                     let codec = registry::from_v2(c, ctx)?;
                     // A codec with no v3 form (fixedscaleoffset) must not land in v3 metadata.
@@ -273,14 +312,19 @@ impl CodecChain {
                 }
                 n if format == ZarrFormat::V3 && is_array_to_array(n) => {
                     before_sharding(&sharding, n)?;
-                    stages.push(elementwise(n, config, dtype)?)
+                    stages.push(elementwise(n, config, cur)?)
                 }
                 // A caller may leave out the byte order: little-endian, as zarr-python.
                 "bytes" | "endian" => match config.and_then(|c| c.get("endian")) {
                     None | Some(Value::Null) => {}
-                    Some(_) => endian = parse_endian(config, dtype)?.or(endian),
+                    Some(_) => endian = parse_endian(config, cur)?.or(endian),
                 },
                 "sharding_indexed" if format == ZarrFormat::V3 && sharding.is_none() => {
+                    if cur != dtype {
+                        return Err(Error::Unsupported(
+                            "a type-changing codec (fixedscaleoffset astype) before \"sharding_indexed\"".into(),
+                        ));
+                    }
                     sharding = Some(Arc::new(ShardingCodec::from_v3(config, dtype, ndim, true)?))
                 }
                 "sharding_indexed" => {
@@ -300,9 +344,11 @@ impl CodecChain {
             v2_filters: 0,
             sharding,
         };
-        if chain.sharding.is_some() {
-            chain.endian = None;
-        }
+        chain.endian = match chain.sharding {
+            Some(_) => None,
+            None if chain.encoded_dtype().size() == 1 => None,
+            None => Some(chain.endian.unwrap_or(Endian::Little)),
+        };
         if format == ZarrFormat::V2 {
             let reverse: Vec<usize> = (0..ndim).rev().collect();
             let full_reverse = |st: &Stage| matches!(st, Stage::Transpose(t) if *t == reverse);
@@ -325,6 +371,21 @@ impl CodecChain {
             }
         }
         Ok(chain)
+    }
+
+    /// The element type after the array->array stages (what `bytes` encodes).
+    fn encoded_dtype(&self) -> DataType {
+        stages_out(&self.stages, self.dtype)
+    }
+
+    /// Shards hold the array's own type (their fill value is the array's).
+    fn check_sharding_type(&self) -> Result<()> {
+        if self.encoded_dtype() != self.dtype {
+            return Err(Error::Unsupported(
+                "a type-changing codec (fixedscaleoffset astype) before \"sharding_indexed\"".into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn check_shape(&self, chunk_shape: &[u64]) -> Result<()> {
@@ -354,7 +415,7 @@ impl CodecChain {
         for st in &self.stages {
             match st {
                 Stage::Transpose(t) => out.push(json!({"name": "transpose", "configuration": {"order": t}})),
-                Stage::Elementwise(c) => out.extend(c.to_v3_json()),
+                Stage::Elementwise(c, _) => out.extend(c.to_v3_json()),
             }
         }
         out.push(match (&self.sharding, self.endian) {
@@ -407,7 +468,8 @@ impl CodecChain {
 
     /// Encode one chunk given as native-endian C-order elements of `shape`.
     pub fn encode(&self, chunk: Vec<u8>, shape: &[u64]) -> Result<Vec<u8>> {
-        let elem = self.dtype.size();
+        let mut elem = self.dtype.size();
+        let n_elems = shape.iter().product::<u64>() as usize;
         let mut data = chunk;
         let mut cur_shape = shape.to_vec();
         for st in &self.stages {
@@ -416,13 +478,15 @@ impl CodecChain {
                     data = transpose::permute(&data, elem, &cur_shape, perm);
                     cur_shape = perm.iter().map(|&p| cur_shape[p]).collect();
                 }
-                Stage::Elementwise(c) => {
-                    let n = data.len();
+                Stage::Elementwise(c, out) => {
                     data = c.encode(data)?;
-                    if data.len() != n {
+                    elem = out.size();
+                    if data.len() != n_elems * elem {
                         return Err(Error::Internal(format!(
-                            "array->array codec {} changed the size",
-                            c.name()
+                            "array->array codec {} gave {} bytes for {n_elems} elements of {}",
+                            c.name(),
+                            data.len(),
+                            out.v3_name()
                         )));
                     }
                 }
@@ -474,9 +538,19 @@ impl CodecChain {
     /// Decode one stored chunk into native-endian C-order elements of `shape`.
     /// `key` names the chunk in error messages.
     pub fn decode(&self, stored: Vec<u8>, shape: &[u64], key: &str) -> Result<Vec<u8>> {
-        let elem = self.dtype.size();
-        let expected = shape.iter().product::<u64>() as usize * elem;
-        if expected > 1 << 30 {
+        let n_elems = shape.iter().product::<u64>() as usize;
+        // Element types reaching each stage, then what the stages produce.
+        let mut types = vec![self.dtype];
+        for st in &self.stages {
+            let t = *types.last().unwrap();
+            types.push(match st {
+                Stage::Elementwise(_, out) => *out,
+                Stage::Transpose(_) => t,
+            });
+        }
+        let elem = types.last().unwrap().size();
+        let expected = n_elems * elem;
+        if n_elems * self.dtype.size().max(elem) > 1 << 30 {
             // Codecs allocate the decoded size infallibly: make sure it can be had.
             let mut probe: Vec<u8> = Vec::new();
             probe
@@ -498,7 +572,7 @@ impl CodecChain {
             let s = shapes.last().unwrap();
             shapes.push(match st {
                 Stage::Transpose(perm) => perm.iter().map(|&p| s[p]).collect(),
-                Stage::Elementwise(_) => s.clone(),
+                Stage::Elementwise(..) => s.clone(),
             });
         }
         if let Some(sh) = &self.sharding {
@@ -516,11 +590,23 @@ impl CodecChain {
             }
         }
         for (k, st) in self.stages.iter().enumerate().rev() {
+            let elem = types[k].size();
             data = match st {
                 Stage::Transpose(perm) => transpose::permute(&data, elem, &shapes[k + 1], &transpose::inverse(perm)),
-                Stage::Elementwise(c) => c
-                    .decode(data, Some(expected))
-                    .map_err(|e| e.context(format!("chunk {key}")))?,
+                Stage::Elementwise(c, _) => {
+                    let out = c
+                        .decode(data, Some(n_elems * elem))
+                        .map_err(|e| e.context(format!("chunk {key}")))?;
+                    if out.len() != n_elems * elem {
+                        return Err(Error::Codec(format!(
+                            "chunk {key}: {} decoded to {} bytes, expected {}",
+                            c.name(),
+                            out.len(),
+                            n_elems * elem
+                        )));
+                    }
+                    out
+                }
             };
         }
         Ok(data)

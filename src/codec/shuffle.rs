@@ -16,8 +16,9 @@ pub struct ShuffleCodec {
 impl ShuffleCodec {
     pub fn from_v3(config: Option<&Value>, ctx: CodecContext) -> Result<Self> {
         match config {
-            Some(Value::Object(m)) => Self::parse(m, ctx),
-            None | Some(Value::Null) => Self::parse(&Map::new(), ctx),
+            // zarr-python 3 fills a missing elementsize in from the data's item size.
+            Some(Value::Object(m)) => Self::parse(m, ctx, ctx.elem_size),
+            None | Some(Value::Null) => Self::parse(&Map::new(), ctx, ctx.elem_size),
             Some(other) => Err(Error::Metadata(format!(
                 "{NAME}: configuration must be an object, got {other}"
             ))),
@@ -26,10 +27,11 @@ impl ShuffleCodec {
 
     pub fn from_v2(obj: &Map<String, Value>, ctx: CodecContext) -> Result<Self> {
         super::check_v2_id(obj, ID, NAME)?;
-        Self::parse(obj, ctx)
+        // numcodecs' own default is 4, whatever the data.
+        Self::parse(obj, ctx, 4)
     }
 
-    fn parse(cfg: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
+    fn parse(cfg: &Map<String, Value>, _ctx: CodecContext, default_size: usize) -> Result<Self> {
         for (k, v) in cfg {
             match k.as_str() {
                 "elementsize" => {}
@@ -41,9 +43,8 @@ impl ShuffleCodec {
                 }
             }
         }
-        // numcodecs' default is 4, whatever the data.
         let elementsize = match cfg.get("elementsize") {
-            None | Some(Value::Null) => 4,
+            None | Some(Value::Null) => default_size,
             Some(v) => v.as_u64().ok_or_else(|| {
                 Error::Metadata(format!(
                     "{NAME}: \"elementsize\" must be a non-negative integer, got {v}"

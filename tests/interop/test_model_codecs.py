@@ -10,7 +10,7 @@ import numcodecs
 import numpy as np
 import pytest
 import zarr
-from zarr.codecs.numcodecs import LZ4, BitRound, Quantize, Shuffle
+from zarr.codecs.numcodecs import LZ4, BitRound, FixedScaleOffset, Quantize, Shuffle
 
 import libzarr
 from helpers import assert_same
@@ -126,13 +126,56 @@ def test_c_v2_fixedscaleoffset_reads_in_zarr_python(tmp_path):
     assert_same(zarr.open_array(str(path / "a"), mode="r")[...], want)
 
 
-def test_c_v3_fixedscaleoffset_is_refused(tmp_path):
+@pytest.mark.parametrize("astype", ["<i2", "<u1", "<f4", "<i4"])
+def test_zarr_python_v3_fixedscaleoffset_reads_through_c(tmp_path, astype):
+    data = _data("float64")
+    path = tmp_path / "zp.zarr"
+    offset, scale = (0, 10) if astype != "<u1" else (-1000, 0.1)
+    filt = FixedScaleOffset(offset=offset, scale=scale, astype=astype)
+    z = zarr.create_array(str(path), shape=data.shape, chunks=(3, 4), dtype="float64",
+                          filters=[filt], compressors=[zarr.codecs.ZstdCodec(level=1)], zarr_format=3)
+    z[...] = data
+    want = z[...]
+    assert not np.array_equal(want, data)
+    # The stored elements are astype's size.
+    stored = numcodecs.Zstd().decode((path / "c" / "0" / "0").read_bytes())
+    assert len(stored) == 3 * 4 * np.dtype(astype).itemsize
+    with libzarr.open(path, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), want)
+        assert_same(a.read((1, 2), (3, 4), (2, 2)), want[1:7:2, 2:10:2])
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_c_v3_fixedscaleoffset_reads_in_zarr_python(tmp_path, shuffle):
+    data = _data("float64")
+    path = tmp_path / "c.zarr"
     codecs = [{"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i2"}]
+    if shuffle:  # a bytes->bytes codec after it sees 2-byte elements
+        codecs.append({"name": "numcodecs.shuffle"})
+    codecs.append({"name": "zstd", "configuration": {"level": 1}})
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+            a.write(np.full((2, 2), 12.34), (5, 8))
+    data[5:7, 8:10] = 12.34
+    doc = json.loads((path / "d" / "zarr.json").read_text())
+    names = [c["name"] for c in doc["codecs"]]
+    assert names[:2] == ["numcodecs.fixedscaleoffset", "bytes"]
+    if shuffle:
+        assert doc["codecs"][2]["configuration"]["elementsize"] == 2
+    codec = numcodecs.FixedScaleOffset(offset=0, scale=10, dtype="<f8", astype="<i2")
+    want = codec.decode(codec.encode(data.copy())).reshape(data.shape)
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], want)
+
+
+def test_fixedscaleoffset_before_sharding_is_refused(tmp_path):
+    codecs = [{"id": "fixedscaleoffset", "offset": 0, "scale": 10, "dtype": "<f8", "astype": "<i2"},
+              {"name": "sharding_indexed", "configuration": {"chunk_shape": [2], "codecs": [{"name": "bytes"}]}}]
     with libzarr.open(tmp_path / "c.zarr", libzarr.CREATE) as root:
-        with pytest.raises(Exception, match="fixedscaleoffset"):
-            root.create_array("d", np.dtype("<f8"), (4,), (2,), codecs=json.dumps(codecs))
-
-
+        with pytest.raises(libzarr.ZarrError) as e:
+            root.create_array("d", np.dtype("<f8"), (4,), (4,), codecs=json.dumps(codecs))
+        assert e.value.status == libzarr.EUNSUPPORTED
+        assert "fixedscaleoffset" in e.value.message
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("fmt", [2, 3])
 def test_zarr_python_quantize_reads_through_c(tmp_path, dtype, fmt):

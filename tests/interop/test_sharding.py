@@ -105,3 +105,64 @@ def test_zarr_python_reads_c_shards(handles, tmp_path, codecs):
     assert z.shards == SHARDS and z.chunks == CHUNKS
     assert_same(np.asarray(z[...]), expected, "zarr-python read")
     assert_same(a.read(), expected, "libzarr read back")
+
+
+# Inner codec chains the issue names: blosc, zstd, gzip, transpose, crc32c.
+INNER_CHAINS = {
+    "transpose-blosc-crc32c": [
+        {"name": "transpose", "configuration": {"order": [1, 0]}},
+        {"name": "bytes", "configuration": {"endian": "little"}},
+        {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": 4, "blocksize": 0}},
+        {"name": "crc32c"},
+    ],
+    "big-gzip-crc32c": [
+        {"name": "bytes", "configuration": {"endian": "big"}},
+        {"name": "gzip", "configuration": {"level": 5}},
+        {"name": "crc32c"},
+    ],
+    "zstd": [
+        {"name": "bytes", "configuration": {"endian": "little"}},
+        {"name": "zstd", "configuration": {"level": 3, "checksum": True}},
+    ],
+}
+
+
+def _sharded_doc(inner):
+    return {
+        "zarr_format": 3, "node_type": "array", "shape": list(SHAPE), "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(SHARDS)}},
+        "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+        "fill_value": -7, "attributes": {},
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": list(CHUNKS), "codecs": inner,
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+            "index_location": "end"}}],
+    }
+
+
+@pytest.mark.parametrize("chain", list(INNER_CHAINS))
+def test_inner_codec_chains_both_ways(handles, tmp_path, chain):
+    doc = _sharded_doc(INNER_CHAINS[chain])
+    data = make_data("int32", SHAPE, seed=8)
+    data[3:6, 4:8] = -7  # an inner chunk of fill
+    # zarr-python writes, C reads.
+    zarr.open_group(str(tmp_path / "zp"), mode="w", zarr_format=3)
+    zp = tmp_path / "zp" / "arr"
+    zp.mkdir()
+    (zp / "zarr.json").write_text(json.dumps(doc))
+    z = zarr.open_array(str(zp), mode="r+")
+    z[...] = data
+    assert_same(np.asarray(zarr.open_array(str(zp), mode="r")[...]), data, "zarr-python's own read")
+    root = handles.open(tmp_path / "zp", libzarr.READ)
+    with root.open_array("arr") as a:
+        for start, count, stride in selections(SHAPE):
+            assert_same(a.read(start, count, stride), select(data, start, count, stride), f"{chain} {start}")
+    # C writes (whole, then partial), zarr-python reads.
+    croot = handles.open(tmp_path / "c")
+    a = handles.track(croot.create_array_json("arr", json.dumps(doc)))
+    a.write(data)
+    part = make_data("int32", (4, 5), seed=9)
+    a.write(part, (5, 6))
+    expected = data.copy()
+    expected[5:9, 6:11] = part
+    assert_same(np.asarray(zarr.open_array(str(tmp_path / "c" / "arr"), mode="r")[...]), expected, chain)
