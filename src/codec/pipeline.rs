@@ -69,7 +69,7 @@ fn numcodecs_dtype(s: &str) -> Option<DataType> {
 
 /// An element-wise stage for `dtype` (the element type reaching it): the
 /// filter works on that type in native byte order and keeps it, except that
-/// fixedscaleoffset may store another type (`astype`). Byte order in the
+/// fixedscaleoffset and delta may store another type (`astype`). Byte order in the
 /// configuration is ignored: the `bytes` codec fixes it, as zarr-python does
 /// for little-endian `astype` (its own round trip breaks for big-endian).
 fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<Stage> {
@@ -95,7 +95,8 @@ fn elementwise(name: &str, config: Option<&Value>, dtype: DataType) -> Result<St
     };
     let out = match named("astype") {
         Ok(t) if t == dtype => t,
-        Ok(t) if name == "numcodecs.fixedscaleoffset" && t != DataType::Bool => t,
+        // zarr-python resolves these two to their astype (the others keep the type).
+        Ok(t) if matches!(name, "numcodecs.fixedscaleoffset" | "numcodecs.delta") && t != DataType::Bool => t,
         _ => {
             return Err(Error::Unsupported(format!(
                 "codec \"{name}\" with an astype other than the array's ({})",
@@ -684,8 +685,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(user.to_v3_json()[0]["name"], "numcodecs.delta");
-        let bad = [
+        // An astype narrows the stored elements, as zarr-python resolves it.
+        let narrow = [
             json!({"name": "numcodecs.delta", "configuration": {"dtype": "<i4", "astype": "<i2"}}),
+            json!({"name": "bytes", "configuration": {"endian": "big"}}),
+        ];
+        let chain = CodecChain::from_v3(&narrow, DataType::Int32, 1).unwrap();
+        let enc = chain.encode(data.clone(), &[3]).unwrap();
+        let vals: Vec<i16> = enc
+            .chunks(2)
+            .map(|c| i16::from_be_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(vals, vec![5, 2, -3]);
+        assert_eq!(chain.decode(enc, &[3], "c/0").unwrap(), data);
+        // A dtype other than the array's is refused by name.
+        let bad = [
+            json!({"name": "numcodecs.delta", "configuration": {"dtype": "<i2"}}),
             json!({"name": "bytes"}),
         ];
         assert!(

@@ -42,3 +42,24 @@ def test_c_v3_delta_reads_in_zarr_python(tmp_path, dtype):
     names = [c["name"] for c in doc["codecs"]]
     assert names == ["numcodecs.delta", "bytes", "zstd"], names
     assert_same(zarr.open_array(str(path / "d"), mode="r")[...], data)
+
+
+def test_v3_delta_astype_both_ways(tmp_path):
+    """Delta with a narrower astype: zarr-python stores int16 differences of
+    int64 data; libzarr reads them, and writes what zarr-python reads."""
+    data = (np.arange(7 * 10).reshape(7, 10) * 5 + 1000).astype("int64")
+    zp = tmp_path / "zp.zarr"
+    z = zarr.create_array(str(zp), shape=data.shape, chunks=(3, 4), dtype="int64",
+                          filters=[Delta(dtype="<i8", astype="<i2")], compressors=None)
+    z[...] = data
+    want = z[...]
+    assert (zp / "c" / "0" / "0").stat().st_size == 3 * 4 * 2  # 2-byte elements
+    with libzarr.open(zp, libzarr.READ) as root, root.open_array("") as a:
+        assert_same(a.read(), want)
+    path = tmp_path / "c.zarr"
+    codecs = [{"id": "delta", "dtype": "<i8", "astype": "<i2"}]
+    with libzarr.open(path, libzarr.CREATE) as root:
+        with root.create_array("d", data.dtype, data.shape, (3, 4), codecs=json.dumps(codecs)) as a:
+            a.write(data)
+    assert (path / "d" / "c" / "0" / "0").stat().st_size == 3 * 4 * 2
+    assert_same(zarr.open_array(str(path / "d"), mode="r")[...], want)
