@@ -154,6 +154,11 @@
  */
 #define ZARR_VERSION_NUMBER 10000
 
+/**
+ * Default number of requests in flight per batch.
+ */
+#define DEFAULT_MAX_CONCURRENCY 64
+
 
 
 #ifdef __cplusplus
@@ -187,7 +192,10 @@ const char *zarr_last_error(void);
 int zarr_set_num_threads(int n);
 
 /**
- * Open the root group of the hierarchy at `url` (a path, `file://` URL or `memory://NAME`).
+ * Open the root group of the hierarchy at `url`: a path, `file://` URL,
+ * `memory://NAME`, or an object store URL (`s3://bucket/prefix`,
+ * `az://container/prefix`, `abfs://`, `gs://bucket/prefix`, `http(s)://`
+ * read-only) configured from the cloud's environment variables.
  * A hierarchy created by this call is Zarr v3.
  *
  * # Safety
@@ -198,7 +206,12 @@ int zarr_open(const char *url, int mode, int64_t *root);
 /**
  * As zarr_open, with options as a JSON object (NULL for none):
  * `{"zarr_format": 2}` or `3` picks the format of a hierarchy this call creates
- * (an existing hierarchy keeps its own). Unknown options are ZARR_EINVAL.
+ * (an existing hierarchy keeps its own). Object stores (`s3://`, `az://`,
+ * `abfs://`, `gs://`, `http(s)://`) also take `endpoint`, `region`,
+ * `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
+ * `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
+ * `multipart_threshold` and credentials (README, "Cloud object stores").
+ * Unknown options are ZARR_EINVAL naming the key.
  *
  * # Safety
  * `url` and `options_json` (nullable) are NUL-terminated; `root` is valid for writing.

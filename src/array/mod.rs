@@ -200,8 +200,12 @@ impl Array {
             return if tasks.len() <= 1 {
                 tasks.iter().try_for_each(run)
             } else {
-                pool::current().install(|| tasks.par_iter().try_for_each(run))
+                self.task_pool().install(|| tasks.par_iter().try_for_each(run))
             };
+        }
+        let concurrency = self.store.concurrency();
+        if concurrency > 1 && tasks.len() > 1 {
+            return self.read_batched(&meta, &tasks, sel, mem_type, &shared, concurrency);
         }
         let stream = meta.codecs.can_stream();
         let run = |t: &ChunkTask| -> Result<()> {
@@ -258,8 +262,66 @@ impl Array {
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
         } else {
-            pool::current().install(|| tasks.par_iter().try_for_each(run))
+            self.task_pool().install(|| tasks.par_iter().try_for_each(run))
         }
+    }
+
+    /// The pool chunk tasks run on: the compute pool for local stores; for
+    /// stores with request latency an I/O pool as wide as the requests the
+    /// store wants in flight (each task mostly waits on the network).
+    fn task_pool(&self) -> Arc<rayon::ThreadPool> {
+        match self.store.concurrency() {
+            0 | 1 => pool::current(),
+            n => pool::io(n),
+        }
+    }
+
+    /// Read chunks from a store with request latency: fetch the chunks' bytes
+    /// in windows of concurrent requests ([`Store::get_many`]) while the
+    /// previous window decodes in parallel on the compute pool.
+    fn read_batched(
+        &self,
+        meta: &ArrayMetadata,
+        tasks: &[ChunkTask],
+        sel: &Selection,
+        mem_type: DataType,
+        out: &SharedOut,
+        concurrency: usize,
+    ) -> Result<()> {
+        // Two rounds of requests per window, and at most ~256 MiB of decoded
+        // chunks per window (two windows live at once), but never fewer than
+        // the requests wanted in flight.
+        let by_memory = (256usize << 20) / meta.chunk_bytes().max(1);
+        let window = (concurrency * 2).min(by_memory).max(concurrency).max(1);
+        let windows: Vec<&[ChunkTask]> = tasks.chunks(window).collect();
+        type Fetched = (Vec<String>, Vec<Result<Option<Vec<u8>>>>);
+        let fetch = |w: &[ChunkTask]| -> Fetched {
+            let keys: Vec<String> = w.iter().map(|t| self.chunk_key(meta, &t.coords)).collect();
+            let values = self.store.get_many(&keys);
+            (keys, values)
+        };
+        let decode = |w: &[ChunkTask], (keys, values): Fetched| -> Result<()> {
+            w.par_iter()
+                .zip(keys.par_iter())
+                .zip(values.into_par_iter())
+                .try_for_each(|((t, key), value)| {
+                    let to_out = |src: Src| scatter(src, meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, out);
+                    match value? {
+                        None => to_out(Src::Fill(meta.fill_value.as_bytes())),
+                        Some(stored) => to_out(Src::Chunk(&meta.codecs.decode(stored, &meta.chunk_shape, key)?)),
+                    }
+                })
+        };
+        pool::current().install(|| {
+            let mut next = Some(fetch(windows[0]));
+            for (i, w) in windows.iter().enumerate() {
+                let cur = next.take().expect("fetched before its turn");
+                let (n, r) = rayon::join(|| windows.get(i + 1).map(|w| fetch(w)), || decode(w, cur));
+                r?;
+                next = n;
+            }
+            Ok(())
+        })
     }
 
     fn write_chunk(

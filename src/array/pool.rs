@@ -45,3 +45,29 @@ pub fn num_threads() -> usize {
 pub fn current() -> Arc<rayon::ThreadPool> {
     POOL.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
+
+/// Most threads of an I/O pool (see [`io`]).
+const MAX_IO_THREADS: usize = 256;
+
+/// A pool `width` threads wide (at most 256) for chunk tasks on stores with
+/// request latency (object stores): each task mostly waits on its requests,
+/// so the pool is sized to the requests wanted in flight, not to the cores.
+/// One pool per width, kept for the process.
+pub fn io(width: usize) -> Arc<rayon::ThreadPool> {
+    static IO: LazyLock<std::sync::Mutex<std::collections::HashMap<usize, Arc<rayon::ThreadPool>>>> =
+        LazyLock::new(Default::default);
+    let width = width.clamp(1, MAX_IO_THREADS);
+    let mut pools = IO.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = pools.get(&width) {
+        return p.clone();
+    }
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(width)
+        .thread_name(|i| format!("zarr-io-task-{i}"))
+        .build()
+    {
+        Ok(p) => pools.entry(width).or_insert(Arc::new(p)).clone(),
+        // Threads could not be started: fall back to the compute pool.
+        Err(_) => current(),
+    }
+}

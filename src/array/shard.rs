@@ -57,7 +57,7 @@ impl Array {
         if inner.len() <= 1 {
             inner.iter().try_for_each(run)
         } else {
-            pool::current().install(|| inner.par_iter().try_for_each(run))
+            self.task_pool().install(|| inner.par_iter().try_for_each(run))
         }
     }
 

@@ -8,6 +8,7 @@ use super::*;
 use crate::array::attrs_from_json;
 use crate::error::Error;
 use crate::metadata::ZarrFormat;
+use crate::store::ObjectOptions;
 use crate::{DataType, Group, Mode, Selection};
 use serde_json::Value;
 use std::ffi::{c_char, c_int, c_uint, c_void};
@@ -85,7 +86,10 @@ fn dtype_of(code: c_int) -> Result<DataType, Error> {
     DataType::from_code(code).ok_or_else(|| Error::Type(format!("unknown data type code {code}")))
 }
 
-/// Open the root group of the hierarchy at `url` (a path, `file://` URL or `memory://NAME`).
+/// Open the root group of the hierarchy at `url`: a path, `file://` URL,
+/// `memory://NAME`, or an object store URL (`s3://bucket/prefix`,
+/// `az://container/prefix`, `abfs://`, `gs://bucket/prefix`, `http(s)://`
+/// read-only) configured from the cloud's environment variables.
 /// A hierarchy created by this call is Zarr v3.
 ///
 /// # Safety
@@ -98,7 +102,12 @@ pub unsafe extern "C" fn zarr_open(url: *const c_char, mode: c_int, root: *mut i
 
 /// As zarr_open, with options as a JSON object (NULL for none):
 /// `{"zarr_format": 2}` or `3` picks the format of a hierarchy this call creates
-/// (an existing hierarchy keeps its own). Unknown options are ZARR_EINVAL.
+/// (an existing hierarchy keeps its own). Object stores (`s3://`, `az://`,
+/// `abfs://`, `gs://`, `http(s)://`) also take `endpoint`, `region`,
+/// `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
+/// `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
+/// `multipart_threshold` and credentials (README, "Cloud object stores").
+/// Unknown options are ZARR_EINVAL naming the key.
 ///
 /// # Safety
 /// `url` and `options_json` (nullable) are NUL-terminated; `root` is valid for writing.
@@ -116,17 +125,23 @@ pub unsafe extern "C" fn zarr_open_with_options(
         non_null(root, "root")?;
         let mode = mode_of(mode)?;
         let mut format = None;
+        let mut store_opts = ObjectOptions::default();
         if let Some(text) = opts {
-            let o = attrs_from_json(text).map_err(|e| e.context("options_json"))?;
-            for (k, v) in &o {
-                match (k.as_str(), v.as_u64()) {
-                    ("zarr_format", Some(2)) => format = Some(ZarrFormat::V2),
-                    ("zarr_format", Some(3)) => format = Some(ZarrFormat::V3),
-                    _ => return Err(Error::InvalidArgument(format!("unknown option {k}: {v}"))),
-                }
+            let mut o = attrs_from_json(text).map_err(|e| e.context("options_json"))?;
+            if let Some(v) = o.remove("zarr_format") {
+                format = match v.as_u64() {
+                    Some(2) => Some(ZarrFormat::V2),
+                    Some(3) => Some(ZarrFormat::V3),
+                    _ => {
+                        return Err(Error::InvalidArgument(format!(
+                            "option \"zarr_format\" must be 2 or 3, not {v}"
+                        )))
+                    }
+                };
             }
+            store_opts = ObjectOptions::from_json(&o).map_err(|e| e.context("options_json"))?;
         }
-        let g = Group::open_root(url, mode, format)?;
+        let g = Group::open_root_with(url, mode, format, &store_opts)?;
         let id = handles::insert(Node::Group(Arc::new(g)));
         // SAFETY: checked non-NULL above.
         unsafe { *root = id };

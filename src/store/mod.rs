@@ -3,6 +3,10 @@
 
 pub mod fs;
 pub mod memory;
+pub mod object;
+pub mod runtime;
+
+pub use object::ObjectOptions;
 
 use crate::error::{Error, Result};
 use std::sync::Arc;
@@ -55,6 +59,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             self.id()
         )))
     }
+    /// How many requests this store wants in flight at once. 1 (local
+    /// stores): the chunk pool reads and writes directly, streaming. More
+    /// (object stores): reads fetch chunks in batches with [`Store::get_many`]
+    /// and writes run on an I/O pool this wide, to hide each request's latency.
+    fn concurrency(&self) -> usize {
+        1
+    }
+    /// Many whole values, in the order of `keys`; object stores run up to
+    /// [`Store::concurrency`] requests at once. The default reads one by one.
+    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
     /// A reader over the value, or None if the key does not exist. Stores that
     /// can stream (files) override this so a chunk need not be held whole.
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
@@ -67,6 +83,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// Open the store a URL names: a plain path, `file://` URL or `memory://NAME`.
 /// `create` makes a missing filesystem directory.
 pub fn open_url(url: &str, create: bool) -> Result<Arc<dyn Store>> {
+    open_url_with(url, create, &ObjectOptions::default())
+}
+
+/// As [`open_url`], also for object stores (`s3://`, `az://`, `abfs://`,
+/// `gs://`, `http(s)://`), configured by `opts` and the environment. Options
+/// given for a local store are an error.
+pub fn open_url_with(url: &str, create: bool, opts: &ObjectOptions) -> Result<Arc<dyn Store>> {
+    if let Some((scheme, _)) = url.split_once("://") {
+        if object::handles_scheme(scheme) {
+            return Ok(Arc::new(object::ObjectStoreBackend::open(url, opts)?));
+        }
+    }
+    if !opts.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "store options apply only to object stores, not to \"{url}\""
+        )));
+    }
     if let Some(name) = url.strip_prefix("memory://") {
         return Ok(memory::MemoryStore::named(name));
     }
@@ -127,5 +160,12 @@ mod tests {
         assert!(open_url("file://relative", false).is_err());
         assert_eq!(percent_decode("/a%20b").unwrap(), "/a b");
         assert!(open_url("memory://t-urls", true).is_ok());
+        let d = std::env::temp_dir();
+        assert!(open_url(d.to_str().unwrap(), false).is_ok());
+        let opts = ObjectOptions {
+            region: Some("x".into()),
+            ..Default::default()
+        };
+        assert!(open_url_with("memory://t-urls", true, &opts).is_err());
     }
 }
