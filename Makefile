@@ -68,3 +68,19 @@ install: lib
 clean:
 	$(CARGO) clean
 	rm -rf build
+
+# ---- Cloud object stores (issue 6) -------------------------------------------
+# S3 (moto), Azure Blob (Azurite), HTTP and GCS-parsing tests plus fault
+# injection and latency overlap; the tests start and stop their own servers.
+# bench-cloud: the S3 read benchmark against zarr-python and tensorstore.
+.PHONY: test-cloud bench-cloud
+
+# `make test` runs these too (an extra prerequisite of `test`).
+test: test-cloud
+
+test-cloud: lib
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/cloud/run.sh
+
+bench-cloud: lib
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash scripts/bench-cloud.sh
+# ---- end cloud object stores -------------------------------------------------

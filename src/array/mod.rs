@@ -204,7 +204,7 @@ impl Array {
             };
         }
         let concurrency = self.store.concurrency();
-        if concurrency > 1 && tasks.len() > 1 {
+        if concurrency > 0 && tasks.len() > 1 {
             return self.read_batched(&meta, &tasks, sel, mem_type, &shared, concurrency);
         }
         let stream = meta.codecs.can_stream();
@@ -271,7 +271,7 @@ impl Array {
     /// store wants in flight (each task mostly waits on the network).
     fn task_pool(&self) -> Arc<rayon::ThreadPool> {
         match self.store.concurrency() {
-            0 | 1 => pool::current(),
+            0 => pool::current(),
             n => pool::io(n),
         }
     }

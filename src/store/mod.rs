@@ -59,12 +59,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             self.id()
         )))
     }
-    /// How many requests this store wants in flight at once. 1 (local
-    /// stores): the chunk pool reads and writes directly, streaming. More
-    /// (object stores): reads fetch chunks in batches with [`Store::get_many`]
-    /// and writes run on an I/O pool this wide, to hide each request's latency.
+    /// How many requests this store wants in flight at once, for stores
+    /// with request latency (object stores): reads then fetch chunks in
+    /// batches with [`Store::get_many`] and writes run on an I/O pool this
+    /// wide. 0 (local stores, the default): no latency to hide, the chunk
+    /// pool reads (streaming) and writes directly.
     fn concurrency(&self) -> usize {
-        1
+        0
     }
     /// Many whole values, in the order of `keys`; object stores run up to
     /// [`Store::concurrency`] requests at once. The default reads one by one.

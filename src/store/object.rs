@@ -184,6 +184,8 @@ pub struct ObjectStoreBackend {
     read_only: bool,
     concurrency: usize,
     multipart_threshold: u64,
+    /// The service answers `Range: bytes=-N` (Azure does not: a HEAD first).
+    suffix_ranges: bool,
     /// Values that must never appear in a message.
     secrets: Vec<String>,
 }
@@ -391,6 +393,7 @@ impl ObjectStoreBackend {
             }
             other => return Err(Error::Unsupported(format!("store URL scheme \"{other}\""))),
         };
+        let suffix_ranges = !id.starts_with("az://");
         let id = if prefix.is_empty() || read_only {
             id
         } else {
@@ -404,6 +407,7 @@ impl ObjectStoreBackend {
             read_only,
             concurrency: opts.concurrency(),
             multipart_threshold: opts.multipart_threshold.unwrap_or(DEFAULT_MULTIPART_THRESHOLD),
+            suffix_ranges,
             secrets,
         })
     }
@@ -550,7 +554,21 @@ impl Store for ObjectStoreBackend {
         if len == 0 {
             return Ok(self.exists(key)?.then(Vec::new));
         }
-        runtime::block_on(self.get_async(key, Some(GetRange::Suffix(len))))
+        if self.suffix_ranges {
+            return runtime::block_on(self.get_async(key, Some(GetRange::Suffix(len))));
+        }
+        runtime::block_on(async {
+            let size = match self.inner.head(&self.path(key)).await {
+                Ok(m) => m.size,
+                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(self.err("checking", key, e)),
+            };
+            if size == 0 {
+                return Ok(Some(vec![]));
+            }
+            let range = GetRange::Bounded(size.saturating_sub(len)..size);
+            self.get_async(key, Some(range)).await
+        })
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         self.check_writable(key)?;

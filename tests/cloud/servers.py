@@ -253,6 +253,7 @@ class FaultProxy:
             h.close_connection = True
             h.connection.shutdown(socket.SHUT_RDWR)
             return
+        h._left = False
         with self.lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -293,6 +294,9 @@ class FaultProxy:
                     self.local.conn = None
                     if attempt:
                         raise
+            # Done being served: count it out before the client can see
+            # the response (and send its next request).
+            self._leave(h)
             h.send_response(r.status, r.reason)
             for k, v in r.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
@@ -307,6 +311,11 @@ class FaultProxy:
             if h.command != "HEAD":
                 h.wfile.write(data)
         finally:
+            self._leave(h)
+
+    def _leave(self, h):
+        if not getattr(h, "_left", False):
+            h._left = True
             with self.lock:
                 self.in_flight -= 1
 
