@@ -675,8 +675,10 @@ mod tests {
         assert_eq!(h.id(), "http://127.0.0.1:9/data.zarr");
         assert!(matches!(h.set("k", b"v"), Err(Error::ReadOnly(_))));
         assert!(ObjectStoreBackend::open("s3:///x", &o).is_err());
-        let mut g = ObjectOptions::default();
-        g.endpoint = Some("http://127.0.0.1:9".into());
+        let g = ObjectOptions {
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
         assert_eq!(ObjectStoreBackend::open("gs://b/p", &g).unwrap().id(), "gs://b/p");
     }
 
