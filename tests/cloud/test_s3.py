@@ -141,3 +141,30 @@ def test_no_secret_in_any_message(moto, bucket, s3_opts, handles):
     for m in msgs:
         assert SECRET not in m, m
         assert libzarr.last_error().find(SECRET) < 0
+
+
+def test_many_calling_threads_share_the_runtime(moto, bucket, s3_opts, handles):
+    """Eight threads, each with its own handle, write and read at once."""
+    import threading
+
+    errors = []
+
+    def work(i):
+        try:
+            root = libzarr.open(f"s3://{bucket}/t{i}", libzarr.CREATE, {**s3_opts, "max_concurrency": 8})
+            a = root.create_array("a", np.int32, (40, 40), (8, 8))
+            data = np.arange(1600, dtype="<i4").reshape(40, 40) + i
+            for _ in range(3):
+                a.write(data)
+                np.testing.assert_array_equal(a.read(), data)
+            a.close()
+            root.close()
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
