@@ -276,9 +276,10 @@ impl Array {
         }
     }
 
-    /// Read chunks from a store with request latency: fetch the chunks' bytes
-    /// in windows of concurrent requests ([`Store::get_many`]) while the
-    /// previous window decodes in parallel on the compute pool.
+    /// Read chunks from a store with request latency: the store streams the
+    /// chunks' bytes ([`Store::get_stream`], `concurrency` requests in
+    /// flight) and every thread of the compute pool decodes them as they
+    /// arrive, so I/O and decoding overlap.
     fn read_batched(
         &self,
         meta: &ArrayMetadata,
@@ -288,39 +289,35 @@ impl Array {
         out: &SharedOut,
         concurrency: usize,
     ) -> Result<()> {
-        // Two rounds of requests per window, and at most ~256 MiB of decoded
-        // chunks per window (two windows live at once), but never fewer than
-        // the requests wanted in flight.
+        let keys: Vec<String> = tasks.iter().map(|t| self.chunk_key(meta, &t.coords)).collect();
+        // Fetched values waiting for a decoder: enough to keep the pool busy,
+        // at most ~256 MiB of decoded chunks.
         let by_memory = (256usize << 20) / meta.chunk_bytes().max(1);
-        let window = (concurrency * 2).min(by_memory).max(concurrency).max(1);
-        let windows: Vec<&[ChunkTask]> = tasks.chunks(window).collect();
-        type Fetched = (Vec<String>, Vec<Result<Option<Vec<u8>>>>);
-        let fetch = |w: &[ChunkTask]| -> Fetched {
-            let keys: Vec<String> = w.iter().map(|t| self.chunk_key(meta, &t.coords)).collect();
-            let values = self.store.get_many(&keys);
-            (keys, values)
-        };
-        let decode = |w: &[ChunkTask], (keys, values): Fetched| -> Result<()> {
-            w.par_iter()
-                .zip(keys.par_iter())
-                .zip(values.into_par_iter())
-                .try_for_each(|((t, key), value)| {
-                    let to_out = |src: Src| scatter(src, meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, out);
-                    match value? {
-                        None => to_out(Src::Fill(meta.fill_value.as_bytes())),
-                        Some(stored) => to_out(Src::Chunk(&meta.codecs.decode(stored, &meta.chunk_shape, key)?)),
-                    }
-                })
-        };
-        pool::current().install(|| {
-            let mut next = Some(fetch(windows[0]));
-            for (i, w) in windows.iter().enumerate() {
-                let cur = next.take().expect("fetched before its turn");
-                let (n, r) = rayon::join(|| windows.get(i + 1).map(|w| fetch(w)), || decode(w, cur));
-                r?;
-                next = n;
+        let buffer = concurrency.min(by_memory).max(1);
+        let fetched = Mutex::new(self.store.get_stream(keys.clone(), buffer));
+        let failed = AtomicBool::new(false);
+        let decode = |i: usize, value: Result<Option<Vec<u8>>>| -> Result<()> {
+            let t = &tasks[i];
+            let to_out = |src: Src| scatter(src, meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, out);
+            match value? {
+                None => to_out(Src::Fill(meta.fill_value.as_bytes())),
+                Some(stored) => to_out(Src::Chunk(&meta.codecs.decode(stored, &meta.chunk_shape, &keys[i])?)),
             }
-            Ok(())
+        };
+        let pool = pool::current();
+        let workers = pool.current_num_threads().min(tasks.len()).max(1);
+        pool.install(|| {
+            (0..workers).into_par_iter().try_for_each(|_| loop {
+                if failed.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let next = fetched.lock().unwrap_or_else(|e| e.into_inner()).next();
+                let Some((i, value)) = next else { return Ok(()) };
+                if let Err(e) = decode(i, value) {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+            })
         })
     }
 

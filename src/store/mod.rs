@@ -11,6 +11,10 @@ pub use object::ObjectOptions;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
+/// One value fetched by [`Store::get_stream`]: its index among the keys asked
+/// for, and the value (None: the key does not exist).
+pub type Fetched = (usize, Result<Option<Vec<u8>>>);
+
 /// One entry of a listing: a child name under a prefix, and whether it is a
 /// "directory" (has keys below it).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,17 +64,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         )))
     }
     /// How many requests this store wants in flight at once, for stores
-    /// with request latency (object stores): reads then fetch chunks in
-    /// batches with [`Store::get_many`] and writes run on an I/O pool this
-    /// wide. 0 (local stores, the default): no latency to hide, the chunk
-    /// pool reads (streaming) and writes directly.
+    /// with request latency (object stores): reads then fetch chunks with
+    /// [`Store::get_stream`] and writes run on an I/O pool this wide. 0
+    /// (local stores, the default): no latency to hide, the chunk pool reads
+    /// (streaming from files) and writes directly.
     fn concurrency(&self) -> usize {
         0
     }
-    /// Many whole values, in the order of `keys`; object stores run up to
-    /// [`Store::concurrency`] requests at once. The default reads one by one.
-    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
-        keys.iter().map(|k| self.get(k)).collect()
+    /// The whole values of `keys`, each with its index in `keys`, in the
+    /// order they arrive. Object stores keep up to [`Store::concurrency`]
+    /// requests in flight and at most `buffer` fetched values waiting; the
+    /// default reads one by one, in order. Dropping the iterator cancels
+    /// what is left.
+    fn get_stream(&self, keys: Vec<String>, buffer: usize) -> Box<dyn Iterator<Item = Fetched> + Send + '_> {
+        let _ = buffer;
+        Box::new(keys.into_iter().enumerate().map(|(i, k)| (i, self.get(&k))))
     }
     /// A reader over the value, or None if the key does not exist. Stores that
     /// can stream (files) override this so a chunk need not be held whole.

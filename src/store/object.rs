@@ -13,7 +13,7 @@
 //! secret value given in the options or the environment and of URL query
 //! strings (which may hold SAS tokens).
 
-use super::{join, runtime, ListEntry, Store};
+use super::{join, runtime, Fetched, ListEntry, Store};
 use crate::error::{Error, Result};
 use futures::StreamExt;
 use object_store::path::Path;
@@ -176,8 +176,20 @@ impl ObjectOptions {
     }
 }
 
-/// A store over an object store bucket/container below a prefix.
+/// A store over an object store bucket/container below a prefix (shared
+/// with the runtime's tasks of streamed reads).
 pub struct ObjectStoreBackend {
+    core: Arc<Core>,
+}
+
+impl std::ops::Deref for ObjectStoreBackend {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+pub struct Core {
     id: String,
     inner: Arc<dyn ObjectStore>,
     prefix: String,
@@ -400,7 +412,7 @@ impl ObjectStoreBackend {
             format!("{id}/{prefix}")
         };
         secrets.retain(|s| s.len() >= 4);
-        Ok(ObjectStoreBackend {
+        let core = Core {
             id,
             inner,
             prefix,
@@ -409,9 +421,12 @@ impl ObjectStoreBackend {
             multipart_threshold: opts.multipart_threshold.unwrap_or(DEFAULT_MULTIPART_THRESHOLD),
             suffix_ranges,
             secrets,
-        })
+        };
+        Ok(ObjectStoreBackend { core: Arc::new(core) })
     }
+}
 
+impl Core {
     fn path(&self, key: &str) -> Path {
         Path::from(join(&self.prefix, key))
     }
@@ -622,12 +637,29 @@ impl Store for ObjectStoreBackend {
     fn concurrency(&self) -> usize {
         self.concurrency
     }
-    fn get_many(&self, keys: &[String]) -> Vec<Result<Option<Vec<u8>>>> {
-        runtime::block_on(
-            futures::stream::iter(keys.iter().map(|k| self.get_async(k, None)))
-                .buffered(self.concurrency)
-                .collect(),
-        )
+    fn get_stream(&self, keys: Vec<String>, buffer: usize) -> Box<dyn Iterator<Item = Fetched> + Send + '_> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Called from inside some runtime: no blocking receive there.
+            return Box::new(keys.into_iter().enumerate().map(|(i, k)| (i, self.get(&k))));
+        }
+        // One task on the runtime keeps `concurrency` requests in flight and
+        // hands results over as they complete; the bounded channel stops it
+        // when the reader falls behind, dropping the receiver cancels it.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(buffer.max(1));
+        let core = self.core.clone();
+        runtime::get().spawn(async move {
+            let fetches = keys.into_iter().enumerate().map(|(i, k)| {
+                let core = core.clone();
+                async move { (i, core.get_async(&k, None).await) }
+            });
+            let mut results = futures::stream::iter(fetches).buffer_unordered(core.concurrency);
+            while let Some(r) = results.next().await {
+                if tx.send(r).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Box::new(std::iter::from_fn(move || rx.blocking_recv()))
     }
 }
 
