@@ -424,6 +424,22 @@ impl ObjectStoreBackend {
         };
         Ok(ObjectStoreBackend { core: Arc::new(core) })
     }
+
+    /// A store over any object_store implementation (tests and benchmarks:
+    /// an in-memory store with added latency), named `id` in messages.
+    pub fn from_object_store(inner: Arc<dyn ObjectStore>, id: &str, opts: &ObjectOptions) -> Self {
+        let core = Core {
+            id: id.to_owned(),
+            inner,
+            prefix: String::new(),
+            read_only: false,
+            concurrency: opts.concurrency(),
+            multipart_threshold: opts.multipart_threshold.unwrap_or(DEFAULT_MULTIPART_THRESHOLD),
+            suffix_ranges: true,
+            secrets: vec![],
+        };
+        ObjectStoreBackend { core: Arc::new(core) }
+    }
 }
 
 impl Core {
