@@ -91,8 +91,32 @@ def main():
             }, read=True).result()
             return t.read().result()
 
+        def raw_gets():
+            import asyncio
+
+            import obstore
+
+            s = S3Store("bench", prefix="a.zarr", endpoint=proxy.endpoint, region="us-east-1",
+                        access_key_id=conftest.ACCESS_KEY, secret_access_key=conftest.SECRET,
+                        client_options={"allow_http": True})
+
+            async def go():
+                sem = asyncio.Semaphore(args.concurrency)
+
+                async def one(k):
+                    async with sem:
+                        r = await obstore.get_async(s, k)
+                        return await r.bytes_async()
+
+                return await asyncio.gather(*(one(f"x/c/{i}/0") for i in range(rows)))
+
+            n = sum(len(b) for b in asyncio.run(go()))
+            assert n > 0
+            return x  # nothing decoded: the server's floor
+
         readers = [("libzarr", read_libzarr), ("zarr-python 3.1.6 (obstore)", read_zarr_python),
-                   ("tensorstore", read_tensorstore)]
+                   ("tensorstore", read_tensorstore),
+                   (f"floor: GET every chunk, {args.concurrency} at once, no decoding (obstore)", raw_gets)]
         results = {}
         for delay in (0.0, args.delay_ms / 1000):
             proxy.delay = delay
