@@ -141,3 +141,15 @@ def test_failed_multipart_upload_is_aborted(moto, proxy, bucket, handles):
     assert not uploads.get("Uploads"), uploads["Uploads"]
     got = np.frombuffer(stored(moto, bucket, "mp.zarr/big/c/0"), "<i4")
     np.testing.assert_array_equal(got, old)
+
+
+def test_transient_connection_reset_and_timeout_are_retried(moto, proxy, bucket, handles):
+    a, old = setup_array(proxy, bucket, handles, timeout_ms=1000, retries=2)
+    proxy.add_rule("PUT", "/c/1/1", "cut", count=1)  # connection reset mid-body, once
+    new = old - 5
+    a.write(new)
+    proxy.add_rule("GET", "/c/0/1", "hang", count=1)  # one GET times out
+    np.testing.assert_array_equal(a.read(), new)
+    cuts = [p for m, p in proxy.requests if m == "PUT" and p.endswith("/c/1/1")]
+    gets = [p for m, p in proxy.requests if m == "GET" and p.endswith("/c/0/1")]
+    assert len(cuts) >= 2 and len(gets) >= 2
