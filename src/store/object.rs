@@ -223,7 +223,11 @@ fn parse(url: &str) -> Result<Parsed<'_>> {
         .split_once("://")
         .ok_or_else(|| Error::InvalidArgument("store URL has no scheme".into()))?;
     let rest = rest.split(['?', '#']).next().unwrap_or("");
-    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (mut authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if scheme == "http" || scheme == "https" {
+        // user:password@host: credentials never travel in store URLs.
+        authority = authority.rsplit('@').next().unwrap_or(authority);
+    }
     if authority.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{scheme}:// URL names no bucket or host"
@@ -393,9 +397,9 @@ impl ObjectStoreBackend {
                         p.scheme
                     )));
                 }
-                // No userinfo in the base URL: it would end up in messages.
-                let host = p.authority.rsplit('@').next().unwrap_or(p.authority);
-                let base = format!("{}://{host}/{}", p.scheme, p.path);
+                // No userinfo in the base URL (parse dropped it): it would
+                // end up in messages.
+                let base = format!("{}://{}/{}", p.scheme, p.authority, p.path);
                 let mut b = HttpBuilder::new().with_url(base.clone()).with_retry(retry);
                 for (k, v) in opts.client_config(p.scheme == "http") {
                     b = b.with_config(k, v);
@@ -721,6 +725,8 @@ mod tests {
         assert!(e.contains("account_name") && e.contains("s3://"), "{e}");
         let h = ObjectStoreBackend::open("http://user:pw@127.0.0.1:9/data.zarr", &o).unwrap();
         assert_eq!(h.id(), "http://127.0.0.1:9/data.zarr");
+        let e = h.get("zarr.json").unwrap_err().to_string();
+        assert!(!e.contains("pw") && e.contains("127.0.0.1:9"), "{e}");
         assert!(matches!(h.set("k", b"v"), Err(Error::ReadOnly(_))));
         assert!(ObjectStoreBackend::open("s3:///x", &o).is_err());
         let g = ObjectOptions {
