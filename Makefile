@@ -8,7 +8,8 @@ LIBDIR := target/release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
-.PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean
+.PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean \
+	netcdf test-netcdf install-netcdf
 
 all: lib
 
@@ -30,12 +31,13 @@ example: lib
 	./build/example build/example.zarr
 
 # Every test: Rust unit + integration, lint, C tests (also under Valgrind),
-# zarr-python interop, and an install + pkg-config link check.
-test: lint test-rust test-c test-interop test-install
+# zarr-python interop, the netCDF-C plugin, and an install + pkg-config
+# link check.
+test: lint test-rust test-c test-interop test-netcdf test-install
 	@echo "all test suites passed"
 
 lint:
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 test-rust:
@@ -53,6 +55,11 @@ test-install: lib
 	PKG_CONFIG_PATH=$(CURDIR)/build/install-test/lib/pkgconfig sh -c \
 	    '$(CC) -std=c11 examples/c/example.c -o build/install-test/example $$(pkg-config --cflags --libs zarr) -lm -Wl,-rpath,$$(pkg-config --variable=libdir zarr)'
 	rm -rf build/install-test/ex.zarr && build/install-test/example build/install-test/ex.zarr
+	@if [ -f build/install-test/lib/libzarr_netcdf.so ] && command -v ncdump >/dev/null; then \
+	    LD_PRELOAD=$(CURDIR)/build/install-test/lib/libzarr_netcdf.so \
+	        ncdump -h "file://$(CURDIR)/build/install-test/ex.zarr#mode=udf0" | grep -q "float temp(time, lat, lon)" \
+	        && echo "installed netCDF plugin reads the example"; \
+	fi
 	@echo "install check passed"
 
 install: lib
@@ -64,6 +71,22 @@ install: lib
 	install -m 644 include/zarr.h $(DESTDIR)$(PREFIX)/include/zarr.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' zarr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr.pc
+	@if [ -f /usr/include/netcdf_dispatch.h ] || pkg-config --exists netcdf 2>/dev/null; then \
+	    $(MAKE) --no-print-directory install-netcdf; \
+	else echo "note: netCDF-C headers not found: libzarr_netcdf not built or installed"; fi
+
+# ---- netCDF-C plugin: libzarr_netcdf.so (netcdf/), a user-defined format
+# that lets netCDF programs read and write Zarr. Needs libnetcdf-dev.
+netcdf:
+	$(CARGO) build --release -p zarr_netcdf
+
+test-netcdf: lib
+	bash tests/netcdf/run.sh
+
+install-netcdf: netcdf
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(LIBDIR)/libzarr_netcdf.so $(DESTDIR)$(PREFIX)/lib/libzarr_netcdf.so
+	install -m 644 netcdf/include/zarr_netcdf.h $(DESTDIR)$(PREFIX)/include/zarr_netcdf.h
 
 clean:
 	$(CARGO) clean

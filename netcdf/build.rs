@@ -18,4 +18,6 @@ fn main() {
         println!("cargo:rustc-link-search=native={dir}");
     }
     println!("cargo:rustc-link-lib=netcdf");
+    // libzarr (with feature no-soname) leaves the SONAME to us.
+    println!("cargo:rustc-link-arg-cdylib=-Wl,-soname,libzarr_netcdf.so");
 }

@@ -458,7 +458,9 @@ impl Dataset {
         let mut attrs = atts_from_json(&meta.attributes, true);
         let xtype = nc_type_of(meta.dtype);
         let fill = fill_bytes(&a);
-        if let Some(f) = &fill {
+        // No attribute when the fill is netCDF's default for the type: to
+        // netCDF the two mean the same, and copies then dump identically.
+        if let Some(f) = fill.as_ref().filter(|f| **f != crate::write::default_fill(xtype)) {
             attrs.insert(
                 0,
                 Att {
