@@ -30,6 +30,8 @@ def build(tmp_path_factory):
          "-o", d / "nc_read", f"-L{LIBDIR}", "-lzarr_netcdf", "-lnetcdf", f"-Wl,-rpath,{LIBDIR}"], preload=False)
     flags = subprocess.run(["nf-config", "--fflags", "--flibs"], capture_output=True, text=True, check=True).stdout.split()
     run(["gfortran", HERE / "nf_read.f90", "-o", d / "nf_read", *flags], preload=False, cwd=d)
+    run(["cc", "-std=c11", "-Wall", "-Werror", "-I", ROOT / "netcdf" / "include", HERE / "nc_write.c",
+         "-o", d / "nc_write", f"-L{LIBDIR}", "-lzarr_netcdf", "-lnetcdf", f"-Wl,-rpath,{LIBDIR}"], preload=False)
     return d
 
 
@@ -92,6 +94,39 @@ def test_fortran_program(build, store):
     strided = np.array([float(x) for x in lines[i + 1:j]], dtype="float32")
     np.testing.assert_array_equal(strided, DATA[0::2, 1::2][:, :3].ravel())
     assert lines[j] == "missing -49"  # NF90_ENOTVAR
+
+
+def test_c_program_writes_zarr(build, tmp_path):
+    """nc_create / nc_def_* / nc_put_* through the plugin; zarr-python reads
+    the values, codecs (bitround from nc_def_var_quantize, shuffle + gzip
+    from nc_def_var_deflate), chunks, fill values and attributes."""
+    import numcodecs
+
+    out = tmp_path / "w.zarr"
+    p = subprocess.run([str(build / "nc_write"), udf_url(out)], capture_output=True, text=True, timeout=60,
+                       env={"ZARR_NETCDF_NO_AUTOREGISTER": "1"})
+    assert p.returncode == 0 and p.stdout.strip() == "OK", p.stdout + p.stderr
+    g = zarr.open_group(str(out), mode="r")
+    assert dict(g.attrs) == {"range": [-1.5, 99.25], "title": "netCDF writer"}
+    t = g["temp"]
+    assert t.shape == (2, 3, 5) and t.chunks == (1, 3, 5)
+    assert t.metadata.dimension_names == ("time", "y", "x")
+    codecs = json.loads((out / "temp" / "zarr.json").read_text())["codecs"]
+    assert [c["name"] for c in codecs] == ["numcodecs.bitround", "bytes", "numcodecs.shuffle", "gzip"]
+    assert codecs[0]["configuration"]["keepbits"] == 9
+    raw = np.array([[[t_ * 100 + y * 10 + x + np.float32(1) / np.float32(3) for x in range(5)] for y in range(3)]
+                    for t_ in range(2)], dtype="float32")
+    want = np.asarray(numcodecs.BitRound(keepbits=9).encode(raw)).view("float32").reshape(raw.shape)
+    np.testing.assert_array_equal(t[...], want)
+    assert not np.array_equal(want, raw)
+    idx = g["idx"]
+    assert idx.fill_value == -7
+    exp = np.arange(15, dtype="int32").reshape(3, 5)
+    exp[1, 1] = exp[1, 3] = -7
+    np.testing.assert_array_equal(idx[...], exp)
+    np.testing.assert_array_equal(g["g/d"][...], [0.5, 1.5, 2.5, 3.5, 4.5])
+    # No char variable was created (refused with NC_EBADTYPE and a log line).
+    assert "s" not in g and "char" in p.stderr
 
 
 NCZARR_CDL = """netcdf nz {
