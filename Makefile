@@ -9,7 +9,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 .PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean \
-	netcdf test-netcdf install-netcdf
+	netcdf test-netcdf install-netcdf h5filters
 
 all: lib
 
@@ -80,13 +80,26 @@ install: lib
 netcdf:
 	$(CARGO) build --release -p zarr_netcdf
 
-test-netcdf: lib
+test-netcdf: lib h5filters
 	bash tests/netcdf/run.sh
 
-install-netcdf: netcdf
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+install-netcdf: netcdf h5filters
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins
 	install -m 755 $(LIBDIR)/libzarr_netcdf.so $(DESTDIR)$(PREFIX)/lib/libzarr_netcdf.so
 	install -m 644 netcdf/include/zarr_netcdf.h $(DESTDIR)$(PREFIX)/include/zarr_netcdf.h
+	install -m 755 build/plugins/lib__nch5zstd.so build/plugins/lib__nch5blosc.so \
+	    $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins/
+
+# HDF5 / NCZarr filter plugins on libzarr's codecs (one library per filter,
+# as HDF5 wants): build/plugins/lib__nch5zstd.so and lib__nch5blosc.so.
+h5filters:
+	mkdir -p build/plugins
+	for f in zstd blosc; do \
+	    $(CARGO) build --release -p zarr_h5filter --features $$f && \
+	    $(CARGO) clippy --release --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
+	    $(CARGO) test --release -p zarr_h5filter --features $$f && \
+	    cp $(LIBDIR)/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

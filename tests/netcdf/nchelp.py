@@ -24,8 +24,8 @@ def udf_url(path: Path, *words: str) -> str:
     return f"file://{Path(path).resolve()}#mode={mode}"
 
 
-def run(cmd, preload=True, check=True, **kw):
-    env = dict(os.environ)
+def run(cmd, preload=True, check=True, env=None, **kw):
+    env = dict(os.environ if env is None else env)
     if preload:
         env["LD_PRELOAD"] = str(PLUGIN)
     p = subprocess.run([str(c) for c in cmd], env=env, capture_output=True, text=True, timeout=120, **kw)
