@@ -142,7 +142,7 @@ pub fn from_json(v: &Value, mem_type: DataType, out: &mut [u8]) -> Result<usize>
         };
         let dst = &mut out[i * size..(i + 1) * size];
         convert::convert(&src, src_t, src_t.size(), dst, mem_type, size, 1)
-            .map_err(|e| e.context(&format!("attribute value {i}")))?;
+            .map_err(|e| e.context(format!("attribute value {i}")))?;
     }
     Ok(n)
 }
