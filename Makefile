@@ -80,7 +80,7 @@ clean:
 ifeq ($(origin FC),default)
 FC := gfortran
 endif
-FFLAGS ?= -O2 -g -Wall -fPIC
+FFLAGS ?= -O2 -g -Wall -Wno-maybe-uninitialized -fPIC
 FBUILD := build/fortran
 FSRC := bindings/fortran/zarr.f90 $(wildcard bindings/fortran/zarr_*.inc)
 

@@ -558,7 +558,8 @@ int zarr_attr_inq(int64_t node, const char *name, int *type_, uint64_t *len);
  * Read the numeric (or boolean) attribute `name` into `buf` as `mem_type`
  * values (ZARR_BOOL..ZARR_FLOAT16; ZARR_NATIVE = the type zarr_attr_inq
  * reports), converted with the rules of zarr_array_read (a value that does
- * not fit is ZARR_ERANGE). Text or other JSON is ZARR_ETYPE; a buffer
+ * not fit is ZARR_ERANGE, and the buffer's contents are then unspecified,
+ * as with zarr_array_read). Text or other JSON is ZARR_ETYPE; a buffer
  * smaller than the values is ZARR_EINVAL.
  *
  * # Safety

@@ -937,7 +937,8 @@ pub unsafe extern "C" fn zarr_attr_inq(node: i64, name: *const c_char, type_: *m
 /// Read the numeric (or boolean) attribute `name` into `buf` as `mem_type`
 /// values (ZARR_BOOL..ZARR_FLOAT16; ZARR_NATIVE = the type zarr_attr_inq
 /// reports), converted with the rules of zarr_array_read (a value that does
-/// not fit is ZARR_ERANGE). Text or other JSON is ZARR_ETYPE; a buffer
+/// not fit is ZARR_ERANGE, and the buffer's contents are then unspecified,
+/// as with zarr_array_read). Text or other JSON is ZARR_ETYPE; a buffer
 /// smaller than the values is ZARR_EINVAL.
 ///
 /// # Safety

@@ -240,6 +240,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn process_locks_exclude_each_other() {
+        use std::sync::atomic::AtomicBool;
+        let d = tempfile::tempdir().unwrap();
+        let s = FsStore::open_with(d.path().join("s.zarr"), true, true).unwrap();
+        let held = s.lock_key("a/c/0/1").unwrap();
+        assert!(d.path().join("s.zarr/.zarr-locks/a/c/0/1.lock").exists());
+        // A second lock (its own open file, as another process has) waits.
+        let taken = AtomicBool::new(false);
+        std::thread::scope(|sc| {
+            sc.spawn(|| {
+                let _second = s.lock_key("a/c/0/1").unwrap();
+                taken.store(true, Ordering::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            assert!(
+                !taken.load(Ordering::SeqCst),
+                "second lock taken while the first was held"
+            );
+            drop(held);
+        });
+        assert!(taken.load(Ordering::SeqCst));
+        // Other keys are independent; without the option nothing is created.
+        let _x = s.lock_key("a/c/0/2").unwrap();
+        let _y = s.lock_key("a/c/0/3").unwrap();
+        let plain = FsStore::open(d.path().join("p.zarr"), true).unwrap();
+        let _z = plain.lock_key("a/c/0/1").unwrap();
+        assert!(!d.path().join("p.zarr/.zarr-locks").exists());
+    }
+
+    #[test]
     fn set_get_range_delete_list() {
         let d = tempfile::tempdir().unwrap();
         let s = FsStore::open(d.path().join("s.zarr"), true).unwrap();
