@@ -104,3 +104,72 @@ h5filters:
 clean:
 	$(CARGO) clean
 	rm -rf build
+
+# ---------------------------------------------------------------- Fortran
+# The Fortran bindings (bindings/fortran): module zarr (zarr.mod) and
+# libzarr_fortran.so / .a in build/fortran, linked with -lzarr (RUNPATH $ORIGIN:
+# installed beside libzarr.so.1 it finds it without LD_LIBRARY_PATH). `make test`
+# runs test-fortran and test-install-fortran; `make install` also installs
+# them (when gfortran is present): lib/libzarr_fortran.*, include/zarr.mod
+# and lib/pkgconfig/zarr-fortran.pc.
+
+ifeq ($(origin FC),default)
+FC := gfortran
+endif
+FFLAGS ?= -O2 -g -Wall -Wno-maybe-uninitialized -fPIC
+FBUILD := build/fortran
+FSRC := bindings/fortran/zarr.f90 $(wildcard bindings/fortran/zarr_*.inc)
+
+.PHONY: fortran fortran-deps fortran-generate test-fortran install-fortran test-install-fortran
+
+test: test-fortran test-install-fortran
+install: install-fortran
+
+# gfortran and Open MPI (for the MPI test) from Debian packages when missing.
+fortran-deps:
+	@command -v $(FC) >/dev/null && command -v mpif90 >/dev/null && command -v mpirun >/dev/null || \
+	    (apt-get update && apt-get install -y gfortran openmpi-bin libopenmpi-dev)
+
+# Regenerate the per-kind procedures and constants (committed) from the templates and the header.
+fortran-generate:
+	python3 bindings/fortran/generate.py
+
+fortran: lib
+	@command -v $(FC) >/dev/null || $(MAKE) --no-print-directory fortran-deps
+	$(MAKE) --no-print-directory $(FBUILD)/libzarr_fortran.so
+
+$(FBUILD)/zarr.o: $(FSRC)
+	mkdir -p $(FBUILD)
+	$(FC) $(FFLAGS) -Ibindings/fortran -J$(FBUILD) -c bindings/fortran/zarr.f90 -o $@
+
+$(FBUILD)/libzarr_fortran.so: $(FBUILD)/zarr.o $(LIBDIR)/libzarr.so
+	$(FC) -shared -o $(FBUILD)/libzarr_fortran.so.$(MAJOR) -Wl,-soname,libzarr_fortran.so.$(MAJOR) -Wl,-rpath,'$$ORIGIN' \
+	    $(FBUILD)/zarr.o -L$(LIBDIR) -lzarr
+	ln -sf libzarr_fortran.so.$(MAJOR) $@
+	# $$ORIGIN finds libzarr.so.$(MAJOR) beside it in the build tree too.
+	ln -sf $(CURDIR)/$(LIBDIR)/libzarr.so $(FBUILD)/libzarr.so.$(MAJOR)
+	rm -f $(FBUILD)/libzarr_fortran.a && ar rcs $(FBUILD)/libzarr_fortran.a $(FBUILD)/zarr.o
+
+test-fortran: fortran-deps fortran
+	ZARR_LIBDIR=$(CURDIR)/$(LIBDIR) ZARR_FORTRAN_BUILD=$(CURDIR)/$(FBUILD) FC=$(FC) bash tests/fortran/run.sh
+
+install-fortran:
+	@if command -v $(FC) >/dev/null; then \
+	    $(MAKE) --no-print-directory fortran && \
+	    install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig && \
+	    install -m 755 $(FBUILD)/libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so.$(MAJOR) && \
+	    ln -sf libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so && \
+	    install -m 644 $(FBUILD)/libzarr_fortran.a $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.a && \
+	    install -m 644 $(FBUILD)/zarr.mod $(DESTDIR)$(PREFIX)/include/zarr.mod && \
+	    sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' bindings/fortran/zarr-fortran.pc.in \
+	        > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr-fortran.pc; \
+	else echo "install: $(FC) not found, Fortran bindings not installed"; fi
+
+# Install into build/install-fortran and build examples/fortran with pkg-config only.
+test-install-fortran: fortran-deps lib
+	command -v pkg-config >/dev/null || (apt-get update && apt-get install -y pkg-config)
+	rm -rf build/install-fortran && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install-fortran
+	cd build/install-fortran && PKG_CONFIG_PATH=$(CURDIR)/build/install-fortran/lib/pkgconfig sh -c \
+	    '$(FC) $(CURDIR)/examples/fortran/model_output.f90 -o model_output $$(pkg-config --cflags --libs zarr-fortran) -Wl,-rpath,$$(pkg-config --variable=libdir zarr-fortran)'
+	rm -rf build/install-fortran/out.zarr && build/install-fortran/model_output build/install-fortran/out.zarr
+	@echo "Fortran install check passed"

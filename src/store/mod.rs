@@ -62,11 +62,40 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             .get(key)?
             .map(|v| Box::new(std::io::Cursor::new(v)) as Box<dyn std::io::Read + Send>))
     }
+    /// Take an exclusive lock on `key` shared with other processes, held
+    /// until the returned guard drops; stores without cross-process locks
+    /// (the default) return a guard that holds nothing. Writers take it
+    /// around the read-modify-write of a chunk or shard.
+    fn lock_key(&self, _key: &str) -> Result<KeyLock> {
+        Ok(KeyLock::default())
+    }
+}
+
+/// A cross-process lock on one key, released when dropped (closing the
+/// lock file releases the `flock`).
+#[derive(Debug, Default)]
+pub struct KeyLock {
+    _file: Option<std::fs::File>,
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// Filesystem stores: serialise chunk read-modify-writes across
+    /// processes with a `flock` on a lock file per chunk under
+    /// `.zarr-locks/` in the store root. No effect on memory stores
+    /// (a process's memory store is its own).
+    pub process_locks: bool,
 }
 
 /// Open the store a URL names: a plain path, `file://` URL or `memory://NAME`.
 /// `create` makes a missing filesystem directory.
 pub fn open_url(url: &str, create: bool) -> Result<Arc<dyn Store>> {
+    open_url_with(url, create, StoreOptions::default())
+}
+
+/// As [`open_url`], with options.
+pub fn open_url_with(url: &str, create: bool, options: StoreOptions) -> Result<Arc<dyn Store>> {
     if let Some(name) = url.strip_prefix("memory://") {
         return Ok(memory::MemoryStore::named(name));
     }
@@ -85,7 +114,11 @@ pub fn open_url(url: &str, create: bool) -> Result<Arc<dyn Store>> {
     if path.is_empty() {
         return Err(Error::InvalidArgument("empty store path".into()));
     }
-    Ok(Arc::new(fs::FsStore::open(path.into(), create)?))
+    Ok(Arc::new(fs::FsStore::open_with(
+        path.into(),
+        create,
+        options.process_locks,
+    )?))
 }
 
 fn percent_decode(s: &str) -> Result<String> {
