@@ -8,7 +8,8 @@ LIBDIR := target/release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
-.PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean
+.PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean \
+	netcdf test-netcdf install-netcdf h5filters
 
 all: lib
 
@@ -30,12 +31,13 @@ example: lib
 	./build/example build/example.zarr
 
 # Every test: Rust unit + integration, lint, C tests (also under Valgrind),
-# zarr-python interop, and an install + pkg-config link check.
-test: lint test-rust test-c test-interop test-install
+# zarr-python interop, the netCDF-C plugin, and an install + pkg-config
+# link check.
+test: lint test-rust test-c test-interop test-netcdf test-install
 	@echo "all test suites passed"
 
 lint:
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
 
 test-rust:
@@ -53,6 +55,11 @@ test-install: lib
 	PKG_CONFIG_PATH=$(CURDIR)/build/install-test/lib/pkgconfig sh -c \
 	    '$(CC) -std=c11 examples/c/example.c -o build/install-test/example $$(pkg-config --cflags --libs zarr) -lm -Wl,-rpath,$$(pkg-config --variable=libdir zarr)'
 	rm -rf build/install-test/ex.zarr && build/install-test/example build/install-test/ex.zarr
+	@if [ -f build/install-test/lib/libzarr_netcdf.so ] && command -v ncdump >/dev/null; then \
+	    LD_PRELOAD=$(CURDIR)/build/install-test/lib/libzarr_netcdf.so \
+	        ncdump -h "file://$(CURDIR)/build/install-test/ex.zarr#mode=udf0" | grep -q "float temp(time, lat, lon)" \
+	        && echo "installed netCDF plugin reads the example"; \
+	fi
 	@echo "install check passed"
 
 install: lib
@@ -64,10 +71,108 @@ install: lib
 	install -m 644 include/zarr.h $(DESTDIR)$(PREFIX)/include/zarr.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' zarr.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr.pc
+	@if [ -f /usr/include/netcdf_dispatch.h ] || pkg-config --exists netcdf 2>/dev/null; then \
+	    $(MAKE) --no-print-directory install-netcdf; \
+	else echo "note: netCDF-C headers not found: libzarr_netcdf not built or installed"; fi
+
+# ---- netCDF-C plugin: libzarr_netcdf.so (netcdf/), a user-defined format
+# that lets netCDF programs read and write Zarr. Needs libnetcdf-dev.
+netcdf:
+	$(CARGO) build --release -p zarr_netcdf
+
+test-netcdf: lib h5filters
+	bash tests/netcdf/run.sh
+
+install-netcdf: netcdf h5filters
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins
+	install -m 755 $(LIBDIR)/libzarr_netcdf.so $(DESTDIR)$(PREFIX)/lib/libzarr_netcdf.so
+	install -m 644 netcdf/include/zarr_netcdf.h $(DESTDIR)$(PREFIX)/include/zarr_netcdf.h
+	install -m 755 build/plugins/lib__nch5zstd.so build/plugins/lib__nch5blosc.so \
+	    $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins/
+
+# HDF5 / NCZarr filter plugins on libzarr's codecs (one library per filter,
+# as HDF5 wants): build/plugins/lib__nch5zstd.so and lib__nch5blosc.so.
+h5filters:
+	mkdir -p build/plugins
+	for f in zstd blosc; do \
+	    $(CARGO) build --release -p zarr_h5filter --features $$f && \
+	    $(CARGO) clippy --release --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
+	    $(CARGO) test --release -p zarr_h5filter --features $$f && \
+	    cp $(LIBDIR)/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean
 	rm -rf build
+
+# ---------------------------------------------------------------- Fortran
+# The Fortran bindings (bindings/fortran): module zarr (zarr.mod) and
+# libzarr_fortran.so / .a in build/fortran, linked with -lzarr (RUNPATH $ORIGIN:
+# installed beside libzarr.so.1 it finds it without LD_LIBRARY_PATH). `make test`
+# runs test-fortran and test-install-fortran; `make install` also installs
+# them (when gfortran is present): lib/libzarr_fortran.*, include/zarr.mod
+# and lib/pkgconfig/zarr-fortran.pc.
+
+ifeq ($(origin FC),default)
+FC := gfortran
+endif
+FFLAGS ?= -O2 -g -Wall -Wno-maybe-uninitialized -fPIC
+FBUILD := build/fortran
+FSRC := bindings/fortran/zarr.f90 $(wildcard bindings/fortran/zarr_*.inc)
+
+.PHONY: fortran fortran-deps fortran-generate test-fortran install-fortran test-install-fortran
+
+test: test-fortran test-install-fortran
+install: install-fortran
+
+# gfortran and Open MPI (for the MPI test) from Debian packages when missing.
+fortran-deps:
+	@command -v $(FC) >/dev/null && command -v mpif90 >/dev/null && command -v mpirun >/dev/null || \
+	    (apt-get update && apt-get install -y gfortran openmpi-bin libopenmpi-dev)
+
+# Regenerate the per-kind procedures and constants (committed) from the templates and the header.
+fortran-generate:
+	python3 bindings/fortran/generate.py
+
+fortran: lib
+	@command -v $(FC) >/dev/null || $(MAKE) --no-print-directory fortran-deps
+	$(MAKE) --no-print-directory $(FBUILD)/libzarr_fortran.so
+
+$(FBUILD)/zarr.o: $(FSRC)
+	mkdir -p $(FBUILD)
+	$(FC) $(FFLAGS) -Ibindings/fortran -J$(FBUILD) -c bindings/fortran/zarr.f90 -o $@
+
+$(FBUILD)/libzarr_fortran.so: $(FBUILD)/zarr.o $(LIBDIR)/libzarr.so
+	$(FC) -shared -o $(FBUILD)/libzarr_fortran.so.$(MAJOR) -Wl,-soname,libzarr_fortran.so.$(MAJOR) -Wl,-rpath,'$$ORIGIN' \
+	    $(FBUILD)/zarr.o -L$(LIBDIR) -lzarr
+	ln -sf libzarr_fortran.so.$(MAJOR) $@
+	# $$ORIGIN finds libzarr.so.$(MAJOR) beside it in the build tree too.
+	ln -sf $(CURDIR)/$(LIBDIR)/libzarr.so $(FBUILD)/libzarr.so.$(MAJOR)
+	rm -f $(FBUILD)/libzarr_fortran.a && ar rcs $(FBUILD)/libzarr_fortran.a $(FBUILD)/zarr.o
+
+test-fortran: fortran-deps fortran
+	ZARR_LIBDIR=$(CURDIR)/$(LIBDIR) ZARR_FORTRAN_BUILD=$(CURDIR)/$(FBUILD) FC=$(FC) bash tests/fortran/run.sh
+
+install-fortran:
+	@if command -v $(FC) >/dev/null; then \
+	    $(MAKE) --no-print-directory fortran && \
+	    install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig && \
+	    install -m 755 $(FBUILD)/libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so.$(MAJOR) && \
+	    ln -sf libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so && \
+	    install -m 644 $(FBUILD)/libzarr_fortran.a $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.a && \
+	    install -m 644 $(FBUILD)/zarr.mod $(DESTDIR)$(PREFIX)/include/zarr.mod && \
+	    sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' bindings/fortran/zarr-fortran.pc.in \
+	        > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr-fortran.pc; \
+	else echo "install: $(FC) not found, Fortran bindings not installed"; fi
+
+# Install into build/install-fortran and build examples/fortran with pkg-config only.
+test-install-fortran: fortran-deps lib
+	command -v pkg-config >/dev/null || (apt-get update && apt-get install -y pkg-config)
+	rm -rf build/install-fortran && $(MAKE) --no-print-directory install PREFIX=$(CURDIR)/build/install-fortran
+	cd build/install-fortran && PKG_CONFIG_PATH=$(CURDIR)/build/install-fortran/lib/pkgconfig sh -c \
+	    '$(FC) $(CURDIR)/examples/fortran/model_output.f90 -o model_output $$(pkg-config --cflags --libs zarr-fortran) -Wl,-rpath,$$(pkg-config --variable=libdir zarr-fortran)'
+	rm -rf build/install-fortran/out.zarr && build/install-fortran/model_output build/install-fortran/out.zarr
+	@echo "Fortran install check passed"
 
 # ---- Cloud object stores (issue 6) -------------------------------------------
 # S3 (moto), Azure Blob (Azurite), HTTP and GCS-parsing tests plus fault

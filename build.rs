@@ -26,8 +26,11 @@ fn main() {
     }
     // SONAME with the major version, so libzarr.so.1 can sit beside a later .so.2.
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if target_os == "linux" {
+    // Cargo hands these link arguments to dependents' cdylibs too, so a
+    // library that embeds libzarr (libzarr_netcdf) turns them off.
+    let embedded = std::env::var_os("CARGO_FEATURE_NO_SONAME").is_some();
+    if target_os == "linux" && !embedded {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzarr.so.{major}");
+        println!("cargo:rustc-link-arg-cdylib=-Wl,-soname,libzarr.so.{major}");
     }
 }

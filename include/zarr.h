@@ -155,9 +155,25 @@
 #define ZARR_VERSION_NUMBER 10000
 
 /**
- * Default number of requests in flight per batch.
+ * `zarr_group_member` kind: a group.
  */
-#define DEFAULT_MAX_CONCURRENCY 64
+#define ZARR_NODE_GROUP 1
+
+/**
+ * `zarr_group_member` kind: an array.
+ */
+#define ZARR_NODE_ARRAY 2
+
+/**
+ * `zarr_attr_inq` type of a text attribute (a JSON string; its length is in bytes).
+ */
+#define ZARR_ATTR_TEXT 100
+
+/**
+ * `zarr_attr_inq` type of an attribute that is neither text nor numbers
+ * (objects, null, mixed lists): read it with zarr_attrs_get.
+ */
+#define ZARR_ATTR_JSON 101
 
 
 
@@ -206,8 +222,12 @@ int zarr_open(const char *url, int mode, int64_t *root);
 /**
  * As zarr_open, with options as a JSON object (NULL for none):
  * `{"zarr_format": 2}` or `3` picks the format of a hierarchy this call creates
- * (an existing hierarchy keeps its own). Object stores (`s3://`, `az://`,
- * `abfs://`, `gs://`, `http(s)://`) also take `endpoint`, `region`,
+ * (an existing hierarchy keeps its own). `{"process_locks": true}` (filesystem
+ * stores) makes every chunk read-modify-write take an
+ * exclusive `flock` on a lock file under `.zarr-locks/` in the store root,
+ * so separate processes (MPI ranks) writing parts of one chunk lose
+ * nothing; all writers must open with it. Object stores (`s3://`, `az://`,
+ * `abfs://`, `gs://`, `http(s)://`) take `endpoint`, `region`,
  * `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
  * `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
  * `multipart_threshold` and credentials (README, "Cloud object stores").
@@ -506,6 +526,118 @@ int zarr_array_dimension_names(int64_t array, char *buf, size_t buf_len, size_t 
  * `names_json` is NUL-terminated.
  */
 int zarr_array_set_dimension_names(int64_t array, const char *names_json);
+
+/**
+ * Convert `n` values from `src_type` to `dst_type` (type codes
+ * ZARR_BOOL..ZARR_FLOAT16, native endian) with the rules of
+ * zarr_array_read/write: a value that does not fit is ZARR_ERANGE, and then
+ * `dst` is unspecified. Bindings use it for fill values given in another type.
+ *
+ * # Safety
+ * `src` holds `n` values of `src_type`; `dst` has room for `n` of `dst_type`.
+ */
+int zarr_convert(int src_type, const void *src, int dst_type, void *dst, size_t n);
+
+/**
+ * The number of direct members (arrays and groups) of a group.
+ *
+ * # Safety
+ * `n` is valid for writing.
+ */
+int zarr_group_nmembers(int64_t group, uint64_t *n);
+
+/**
+ * Member `index` (0-based, in name order as zarr_list) of a group: its kind
+ * (ZARR_NODE_GROUP or ZARR_NODE_ARRAY) in `*kind` and its name
+ * snprintf-style as zarr_attrs_get. An index not below the member count is
+ * ZARR_EINVAL. Each call lists the group again.
+ *
+ * # Safety
+ * `kind` is valid for writing; `name` is valid for `name_len` bytes;
+ * `needed` is NULL or valid for writing.
+ */
+int zarr_group_member(int64_t group,
+                      uint64_t index,
+                      int *kind,
+                      char *name,
+                      size_t name_len,
+                      size_t *needed);
+
+/**
+ * What the attribute `name` of a group or array holds: `*type` is
+ * ZARR_ATTR_TEXT (`*len` = bytes of the UTF-8 text, no NUL), ZARR_ATTR_JSON
+ * (anything else that is not numbers; `*len` = 0), or for a number, boolean
+ * or list of them (`*len` values; a scalar is 1) the type that holds them
+ * all: ZARR_BOOL (only booleans), ZARR_INT64, ZARR_UINT64 or ZARR_FLOAT64.
+ * A missing attribute is ZARR_ENOTFOUND. `type` and `len` may be NULL.
+ *
+ * # Safety
+ * `name` is NUL-terminated; `type_` and `len` are NULL or valid for writing.
+ */
+int zarr_attr_inq(int64_t node, const char *name, int *type_, uint64_t *len);
+
+/**
+ * Read the numeric (or boolean) attribute `name` into `buf` as `mem_type`
+ * values (ZARR_BOOL..ZARR_FLOAT16; ZARR_NATIVE = the type zarr_attr_inq
+ * reports), converted with the rules of zarr_array_read (a value that does
+ * not fit is ZARR_ERANGE, and the buffer's contents are then unspecified,
+ * as with zarr_array_read). Text or other JSON is ZARR_ETYPE; a buffer
+ * smaller than the values is ZARR_EINVAL.
+ *
+ * # Safety
+ * `name` is NUL-terminated; `buf` is valid for `buf_bytes` bytes.
+ */
+int zarr_attr_get(int64_t node, const char *name, int mem_type, void *buf, size_t buf_bytes);
+
+/**
+ * The text attribute `name`, snprintf-style as zarr_attrs_get. An attribute
+ * that is not a JSON string is ZARR_ETYPE.
+ *
+ * # Safety
+ * `name` is NUL-terminated; `buf` is valid for `buf_len` bytes; `needed` is
+ * NULL or valid for writing.
+ */
+int zarr_attr_get_text(int64_t node, const char *name, char *buf, size_t buf_len, size_t *needed);
+
+/**
+ * Set the attribute `name` to `n` values of `mem_type` (ZARR_BOOL..
+ * ZARR_FLOAT16, native endian): one value is stored as a JSON scalar,
+ * other counts as a list. NaN and infinities have no JSON form
+ * (ZARR_EINVAL). Other attributes are kept.
+ *
+ * # Safety
+ * `name` is NUL-terminated; `values` holds `n` values of `mem_type`.
+ */
+int zarr_attr_put(int64_t node, const char *name, int mem_type, const void *values, uint64_t n);
+
+/**
+ * Set the attribute `name` to the text `text` (a JSON string). Other
+ * attributes are kept.
+ *
+ * # Safety
+ * `name` and `text` are NUL-terminated.
+ */
+int zarr_attr_put_text(int64_t node, const char *name, const char *text);
+
+/**
+ * Remove the attribute `name` (missing: ZARR_ENOTFOUND).
+ *
+ * # Safety
+ * `name` is NUL-terminated.
+ */
+int zarr_attr_delete(int64_t node, const char *name);
+
+/**
+ * The name of dimension `dim` (0-based, stored order) of an array,
+ * snprintf-style as zarr_attrs_get; an array without dimension names, or a
+ * null name, gives "" (`*needed` = 1). `dim` not below ndim is ZARR_EINVAL.
+ *
+ * # Safety
+ * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+ */
+int zarr_array_dimension_name(int64_t array, int dim, char *buf, size_t buf_len, size_t *needed);
+
+extern int flock(int fd, int operation);
 
 #ifdef __cplusplus
 }  // extern "C"

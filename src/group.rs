@@ -71,16 +71,17 @@ impl Group {
     /// Open the root of the hierarchy at `url`. A new hierarchy (Mode::Create on
     /// a store with no root) is made in `format` (default v3).
     pub fn open_root(url: &str, mode: Mode, format: Option<ZarrFormat>) -> Result<Group> {
-        Self::open_root_with(url, mode, format, &store::ObjectOptions::default())
+        Self::open_root_with(url, mode, format, store::StoreOptions::default())
     }
 
-    /// As [`Group::open_root`], with object store options (endpoint,
-    /// credentials, concurrency, retries; see [`store::ObjectOptions`]).
+    /// As [`Group::open_root`], with store options (process locks; object
+    /// store endpoint, credentials, concurrency, retries: see
+    /// [`store::ObjectOptions`]).
     pub fn open_root_with(
         url: &str,
         mode: Mode,
         format: Option<ZarrFormat>,
-        opts: &store::ObjectOptions,
+        opts: store::StoreOptions,
     ) -> Result<Group> {
         let store = store::open_url_with(url, mode == Mode::Create, opts)?;
         Self::open_root_in(store, mode, format)

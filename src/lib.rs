@@ -6,6 +6,7 @@
 //! - [`store`]: the [`store::Store`] trait, filesystem and memory stores
 //! - [`array`]: selections, reads, writes, emptiness, type conversion
 //! - [`group`]: hierarchy, attributes
+//! - [`attrs`]: single attributes with typed values (netCDF-style get/put)
 //! - [`consolidated`]: consolidated metadata and its staleness rule
 //! - `ffi`: the C ABI (the only place with `extern "C"`)
 //!
@@ -24,6 +25,7 @@
 //! ```
 
 pub mod array;
+pub mod attrs;
 pub mod codec;
 pub mod consolidated;
 pub mod error;

@@ -22,7 +22,8 @@
  *   1. creates (or reopens) a Zarr v3 hierarchy at argv[1] with a group "model";
  *   2. creates the float32 array "model/temp" of shape [4, 180, 360] (time, lat,
  *      lon) in chunks of [1, 90, 180], zstd-compressed, fill value -999;
- *   3. writes a synthetic temperature field and sets the attribute {"units":"K"};
+ *   3. writes a synthetic temperature field, sets the attribute {"units":"K"}
+ *      and names the dimensions (time, lat, lon) so xarray and netCDF see them;
  *   4. reopens the hierarchy read-only, reads a strided subset back, prints a
  *      few values and checks every value read against the formula.
  * It returns 0 on success and 1 on any failure.
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
 
     /* Attributes are a JSON object (this replaces any previous attributes). */
     TRY(zarr_attrs_set(arr, "{\"units\": \"K\"}"));
+    TRY(zarr_array_set_dimension_names(arr, "[\"time\", \"lat\", \"lon\"]"));
 
     /* Close what we opened for writing; handles are never reused. */
     TRY(zarr_close(arr));

@@ -332,6 +332,8 @@ impl Array {
     ) -> Result<()> {
         let key = self.chunk_key(meta, &t.coords);
         let _guard = lock_chunk(self.store.id(), &key);
+        // Other processes' writers too, when the store was opened with process locks.
+        let _process_guard = self.store.lock_key(&key)?;
         // Does the selection cover every in-bounds element of this chunk?
         let covers = t.pieces.iter().enumerate().all(|(d, p)| {
             let c = meta.chunk_shape[d];

@@ -99,6 +99,8 @@ impl Array {
             .product();
         let whole = inner.len() == live && inner.iter().all(covers);
         let mut guard = (!whole).then(|| lock_chunk(self.store.id(), &key));
+        // Other processes' writers too, when the store was opened with process locks.
+        let mut process_guard = if whole { None } else { Some(self.store.lock_key(&key)?) };
         let old = if whole { None } else { self.store.get(&key)? };
         let old_index = match &old {
             Some(b) => sh.parse_shard(b, &meta.chunk_shape, &key)?,
@@ -142,6 +144,10 @@ impl Array {
         }
         let shard = sh.assemble(&chunks, &meta.chunk_shape)?;
         guard.get_or_insert_with(|| lock_chunk(self.store.id(), &key));
+        if process_guard.is_none() {
+            process_guard = Some(self.store.lock_key(&key)?);
+        }
+        let _process_guard = process_guard;
         match shard {
             Some(shard) => self.store.set(&key, &shard),
             None => self.store.delete(&key),

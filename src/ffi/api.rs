@@ -8,7 +8,7 @@ use super::*;
 use crate::array::attrs_from_json;
 use crate::error::Error;
 use crate::metadata::ZarrFormat;
-use crate::store::ObjectOptions;
+use crate::store::{ObjectOptions, StoreOptions};
 use crate::{DataType, Group, Mode, Selection};
 use serde_json::Value;
 use std::ffi::{c_char, c_int, c_uint, c_void};
@@ -102,8 +102,12 @@ pub unsafe extern "C" fn zarr_open(url: *const c_char, mode: c_int, root: *mut i
 
 /// As zarr_open, with options as a JSON object (NULL for none):
 /// `{"zarr_format": 2}` or `3` picks the format of a hierarchy this call creates
-/// (an existing hierarchy keeps its own). Object stores (`s3://`, `az://`,
-/// `abfs://`, `gs://`, `http(s)://`) also take `endpoint`, `region`,
+/// (an existing hierarchy keeps its own). `{"process_locks": true}` (filesystem
+/// stores) makes every chunk read-modify-write take an
+/// exclusive `flock` on a lock file under `.zarr-locks/` in the store root,
+/// so separate processes (MPI ranks) writing parts of one chunk lose
+/// nothing; all writers must open with it. Object stores (`s3://`, `az://`,
+/// `abfs://`, `gs://`, `http(s)://`) take `endpoint`, `region`,
 /// `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
 /// `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
 /// `multipart_threshold` and credentials (README, "Cloud object stores").
@@ -125,7 +129,7 @@ pub unsafe extern "C" fn zarr_open_with_options(
         non_null(root, "root")?;
         let mode = mode_of(mode)?;
         let mut format = None;
-        let mut store_opts = ObjectOptions::default();
+        let mut store_options = StoreOptions::default();
         if let Some(text) = opts {
             let mut o = attrs_from_json(text).map_err(|e| e.context("options_json"))?;
             if let Some(v) = o.remove("zarr_format") {
@@ -139,9 +143,14 @@ pub unsafe extern "C" fn zarr_open_with_options(
                     }
                 };
             }
-            store_opts = ObjectOptions::from_json(&o).map_err(|e| e.context("options_json"))?;
+            if let Some(v) = o.remove("process_locks") {
+                store_options.process_locks = v.as_bool().ok_or_else(|| {
+                    Error::InvalidArgument(format!("option \"process_locks\" must be true or false, not {v}"))
+                })?;
+            }
+            store_options.object = ObjectOptions::from_json(&o).map_err(|e| e.context("options_json"))?;
         }
-        let g = Group::open_root_with(url, mode, format, &store_opts)?;
+        let g = Group::open_root_with(url, mode, format, store_options)?;
         let id = handles::insert(Node::Group(Arc::new(g)));
         // SAFETY: checked non-NULL above.
         unsafe { *root = id };
@@ -785,6 +794,344 @@ pub unsafe extern "C" fn zarr_array_set_dimension_names(array: i64, names_json: 
             Err(e) => return Err(Error::InvalidArgument(format!("names_json is not valid JSON: {e}"))),
         };
         handles::array(array)?.set_dimension_names(names)
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Added for language bindings (the Fortran module): typed single attributes,
+// member listing by index, value conversion, per-dimension names, and the
+// `process_locks` open option (handled in zarr_open_with_options above).
+
+/// `zarr_group_member` kind: a group.
+pub const ZARR_NODE_GROUP: c_int = 1;
+/// `zarr_group_member` kind: an array.
+pub const ZARR_NODE_ARRAY: c_int = 2;
+/// `zarr_attr_inq` type of a text attribute (a JSON string; its length is in bytes).
+pub const ZARR_ATTR_TEXT: c_int = 100;
+/// `zarr_attr_inq` type of an attribute that is neither text nor numbers
+/// (objects, null, mixed lists): read it with zarr_attrs_get.
+pub const ZARR_ATTR_JSON: c_int = 101;
+
+/// The attributes of any node.
+fn node_attributes(node: i64) -> Result<serde_json::Map<String, Value>, Error> {
+    match handles::get(node)? {
+        Node::Group(g) => g.attributes(),
+        Node::Array(a) => {
+            a.check_exists()?;
+            Ok(a.attributes())
+        }
+    }
+}
+
+/// Change one attribute of any node (None removes it): read, change, write back.
+fn update_attribute(node: i64, name: &str, value: Option<Value>) -> Result<(), Error> {
+    let n = handles::get(node)?;
+    let mut attrs = node_attributes(node)?;
+    match value {
+        Some(v) => {
+            attrs.insert(name.to_owned(), v);
+        }
+        None => {
+            if attrs.shift_remove(name).is_none() {
+                return Err(Error::NotFound(format!("attribute \"{name}\"")));
+            }
+        }
+    }
+    match n {
+        Node::Group(g) => g.set_attributes(attrs),
+        Node::Array(a) => a.set_attributes(attrs),
+    }
+}
+
+/// One attribute of any node; a missing one is ZARR_ENOTFOUND.
+fn attribute(node: i64, name: &str) -> Result<Value, Error> {
+    node_attributes(node)?
+        .shift_remove(name)
+        .ok_or_else(|| Error::NotFound(format!("attribute \"{name}\"")))
+}
+
+/// Convert `n` values from `src_type` to `dst_type` (type codes
+/// ZARR_BOOL..ZARR_FLOAT16, native endian) with the rules of
+/// zarr_array_read/write: a value that does not fit is ZARR_ERANGE, and then
+/// `dst` is unspecified. Bindings use it for fill values given in another type.
+///
+/// # Safety
+/// `src` holds `n` values of `src_type`; `dst` has room for `n` of `dst_type`.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_convert(
+    src_type: c_int,
+    src: *const c_void,
+    dst_type: c_int,
+    dst: *mut c_void,
+    n: usize,
+) -> c_int {
+    guard(|| {
+        let (st, dt) = (dtype_of(src_type)?, dtype_of(dst_type)?);
+        if n == 0 {
+            return Ok(());
+        }
+        non_null(src as *const u8, "src")?;
+        non_null(dst as *const u8, "dst")?;
+        let (sb, db) = (
+            n.checked_mul(st.size())
+                .ok_or_else(|| Error::InvalidArgument("n is too large".into()))?,
+            n.checked_mul(dt.size())
+                .ok_or_else(|| Error::InvalidArgument("n is too large".into()))?,
+        );
+        // SAFETY: non-NULL, sizes as the caller promises.
+        let (s, d) = unsafe {
+            (
+                std::slice::from_raw_parts(src as *const u8, sb),
+                std::slice::from_raw_parts_mut(dst as *mut u8, db),
+            )
+        };
+        crate::array::convert::convert(s, st, st.size(), d, dt, dt.size(), n)
+    })
+}
+
+/// The number of direct members (arrays and groups) of a group.
+///
+/// # Safety
+/// `n` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_group_nmembers(group: i64, n: *mut u64) -> c_int {
+    guard(|| {
+        non_null(n, "n")?;
+        let count = handles::group(group)?.list()?.len() as u64;
+        // SAFETY: checked non-NULL.
+        unsafe { *n = count };
+        Ok(())
+    })
+}
+
+/// Member `index` (0-based, in name order as zarr_list) of a group: its kind
+/// (ZARR_NODE_GROUP or ZARR_NODE_ARRAY) in `*kind` and its name
+/// snprintf-style as zarr_attrs_get. An index not below the member count is
+/// ZARR_EINVAL. Each call lists the group again.
+///
+/// # Safety
+/// `kind` is valid for writing; `name` is valid for `name_len` bytes;
+/// `needed` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_group_member(
+    group: i64,
+    index: u64,
+    kind: *mut c_int,
+    name: *mut c_char,
+    name_len: usize,
+    needed: *mut usize,
+) -> c_int {
+    guard(|| {
+        non_null(kind, "kind")?;
+        let members = handles::group(group)?.list()?;
+        let (n, k) = usize::try_from(index)
+            .ok()
+            .and_then(|i| members.get(i))
+            .ok_or_else(|| Error::InvalidArgument(format!("member index {index} is not below {}", members.len())))?;
+        // SAFETY: caller guarantees.
+        unsafe { write_text(n, name, name_len, needed) }?;
+        let code = match k {
+            crate::NodeKind::Group => ZARR_NODE_GROUP,
+            crate::NodeKind::Array => ZARR_NODE_ARRAY,
+        };
+        // SAFETY: checked non-NULL.
+        unsafe { *kind = code };
+        Ok(())
+    })
+}
+
+/// What the attribute `name` of a group or array holds: `*type` is
+/// ZARR_ATTR_TEXT (`*len` = bytes of the UTF-8 text, no NUL), ZARR_ATTR_JSON
+/// (anything else that is not numbers; `*len` = 0), or for a number, boolean
+/// or list of them (`*len` values; a scalar is 1) the type that holds them
+/// all: ZARR_BOOL (only booleans), ZARR_INT64, ZARR_UINT64 or ZARR_FLOAT64.
+/// A missing attribute is ZARR_ENOTFOUND. `type` and `len` may be NULL.
+///
+/// # Safety
+/// `name` is NUL-terminated; `type_` and `len` are NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attr_inq(node: i64, name: *const c_char, type_: *mut c_int, len: *mut u64) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let name = unsafe { c_str(name, "name") }?;
+        let (t, l) = match crate::attrs::kind(&attribute(node, name)?) {
+            crate::attrs::AttrKind::Text(n) => (ZARR_ATTR_TEXT, n as u64),
+            crate::attrs::AttrKind::Numbers(dt, n) => (dt.code(), n as u64),
+            crate::attrs::AttrKind::Json => (ZARR_ATTR_JSON, 0),
+        };
+        // SAFETY: NULL or valid per the caller.
+        unsafe {
+            if !type_.is_null() {
+                *type_ = t;
+            }
+            if !len.is_null() {
+                *len = l;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Read the numeric (or boolean) attribute `name` into `buf` as `mem_type`
+/// values (ZARR_BOOL..ZARR_FLOAT16; ZARR_NATIVE = the type zarr_attr_inq
+/// reports), converted with the rules of zarr_array_read (a value that does
+/// not fit is ZARR_ERANGE, and the buffer's contents are then unspecified,
+/// as with zarr_array_read). Text or other JSON is ZARR_ETYPE; a buffer
+/// smaller than the values is ZARR_EINVAL.
+///
+/// # Safety
+/// `name` is NUL-terminated; `buf` is valid for `buf_bytes` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attr_get(
+    node: i64,
+    name: *const c_char,
+    mem_type: c_int,
+    buf: *mut c_void,
+    buf_bytes: usize,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let name = unsafe { c_str(name, "name") }?;
+        let v = attribute(node, name)?;
+        let mt = match (mem_type, crate::attrs::kind(&v)) {
+            (ZARR_NATIVE, crate::attrs::AttrKind::Numbers(dt, _)) => dt,
+            (ZARR_NATIVE, _) => DataType::Float64, // from_json reports the kind
+            (code, _) => dtype_of(code)?,
+        };
+        let out: &mut [u8] = if buf_bytes == 0 {
+            &mut []
+        } else {
+            non_null(buf as *const u8, "buf")?;
+            // SAFETY: non-NULL and valid for buf_bytes bytes per the caller.
+            unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, buf_bytes) }
+        };
+        crate::attrs::from_json(&v, mt, out)
+            .map(|_| ())
+            .map_err(|e| e.context(format!("attribute \"{name}\"")))
+    })
+}
+
+/// The text attribute `name`, snprintf-style as zarr_attrs_get. An attribute
+/// that is not a JSON string is ZARR_ETYPE.
+///
+/// # Safety
+/// `name` is NUL-terminated; `buf` is valid for `buf_len` bytes; `needed` is
+/// NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attr_get_text(
+    node: i64,
+    name: *const c_char,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let name = unsafe { c_str(name, "name") }?;
+        match attribute(node, name)? {
+            // SAFETY: caller guarantees.
+            Value::String(s) => unsafe { write_text(&s, buf, buf_len, needed) },
+            _ => Err(Error::Type(format!("attribute \"{name}\" is not text"))),
+        }
+    })
+}
+
+/// Set the attribute `name` to `n` values of `mem_type` (ZARR_BOOL..
+/// ZARR_FLOAT16, native endian): one value is stored as a JSON scalar,
+/// other counts as a list. NaN and infinities have no JSON form
+/// (ZARR_EINVAL). Other attributes are kept.
+///
+/// # Safety
+/// `name` is NUL-terminated; `values` holds `n` values of `mem_type`.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attr_put(
+    node: i64,
+    name: *const c_char,
+    mem_type: c_int,
+    values: *const c_void,
+    n: u64,
+) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let name = unsafe { c_str(name, "name") }?;
+        let mt = dtype_of(mem_type)?;
+        let bytes = usize::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(mt.size()))
+            .ok_or_else(|| Error::InvalidArgument(format!("{n} values are too many")))?;
+        let input: &[u8] = if bytes == 0 {
+            &[]
+        } else {
+            non_null(values as *const u8, "values")?;
+            // SAFETY: non-NULL; caller promises n values.
+            unsafe { std::slice::from_raw_parts(values as *const u8, bytes) }
+        };
+        let v = if n == 0 {
+            Value::Array(vec![])
+        } else {
+            crate::attrs::to_json(mt, input).map_err(|e| e.context(format!("attribute \"{name}\"")))?
+        };
+        update_attribute(node, name, Some(v))
+    })
+}
+
+/// Set the attribute `name` to the text `text` (a JSON string). Other
+/// attributes are kept.
+///
+/// # Safety
+/// `name` and `text` are NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attr_put_text(node: i64, name: *const c_char, text: *const c_char) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let name = unsafe { c_str(name, "name") }?;
+        let text = unsafe { c_str(text, "text") }?;
+        update_attribute(node, name, Some(Value::String(text.to_owned())))
+    })
+}
+
+/// Remove the attribute `name` (missing: ZARR_ENOTFOUND).
+///
+/// # Safety
+/// `name` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_attr_delete(node: i64, name: *const c_char) -> c_int {
+    guard(|| {
+        // SAFETY: caller guarantees.
+        let name = unsafe { c_str(name, "name") }?;
+        update_attribute(node, name, None)
+    })
+}
+
+/// The name of dimension `dim` (0-based, stored order) of an array,
+/// snprintf-style as zarr_attrs_get; an array without dimension names, or a
+/// null name, gives "" (`*needed` = 1). `dim` not below ndim is ZARR_EINVAL.
+///
+/// # Safety
+/// `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_dimension_name(
+    array: i64,
+    dim: c_int,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        a.check_exists()?;
+        let nd = a.shape().len();
+        let d = usize::try_from(dim)
+            .ok()
+            .filter(|&d| d < nd)
+            .ok_or_else(|| Error::InvalidArgument(format!("dimension {dim} is not in 0..{nd}")))?;
+        let names = a.dimension_names();
+        let name = names
+            .as_ref()
+            .and_then(|n| n.get(d).cloned().flatten())
+            .unwrap_or_default();
+        // SAFETY: caller guarantees.
+        unsafe { write_text(&name, buf, buf_len, needed) }
     })
 }
 

@@ -82,6 +82,30 @@ pub struct ArrayMetadata {
     pub extra: Map<String, Value>,
 }
 
+/// Dimension names from netCDF-C's NCZarr bookkeeping, for arrays it wrote
+/// without the xarray attribute: `_NCZARR_ARRAY` in `.zarray` (netCDF-C
+/// 4.8-4.9) or `_nczarr_array` in the attributes, whose `dimrefs` (or
+/// `dimension_references`) are full paths such as `/group/time`; the name
+/// is the last part.
+fn nczarr_dimension_names(
+    doc: &Map<String, Value>,
+    attrs: &Map<String, Value>,
+    ndim: usize,
+) -> Option<Vec<Option<String>>> {
+    let obj = doc
+        .get("_NCZARR_ARRAY")
+        .or_else(|| attrs.get("_nczarr_array"))
+        .or_else(|| attrs.get("_NCZARR_ARRAY"))?;
+    let refs = obj
+        .get("dimrefs")
+        .or_else(|| obj.get("dimension_references"))?
+        .as_array()
+        .filter(|r| r.len() == ndim)?;
+    refs.iter()
+        .map(|r| r.as_str().map(|p| Some(p.rsplit('/').next().unwrap_or(p).to_owned())))
+        .collect()
+}
+
 fn u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
     let arr = v
         .and_then(Value::as_array)
@@ -300,7 +324,8 @@ impl ArrayMetadata {
             .get("_ARRAY_DIMENSIONS")
             .and_then(Value::as_array)
             .filter(|a| a.len() == shape.len())
-            .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+            .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect())
+            .or_else(|| nczarr_dimension_names(doc, &attributes, shape.len()));
         let mut extra = Map::new();
         for (k, v) in doc {
             if ![

@@ -15,7 +15,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct FsStore {
     root: PathBuf,
     id: String,
+    process_locks: bool,
 }
+
+/// Directory (in the store root) holding the per-chunk lock files of
+/// [`FsStore::open_with`]`(.., process_locks = true)`. Node names may not
+/// start with `.z`, so it is never a member; it may be removed once no
+/// writer runs.
+pub const LOCK_DIR: &str = ".zarr-locks";
+
+// flock(2) from the C library (std's File::lock needs a newer Rust than
+// this crate's rust-version).
+extern "C" {
+    fn flock(fd: std::ffi::c_int, operation: std::ffi::c_int) -> std::ffi::c_int;
+}
+const LOCK_EX: std::ffi::c_int = 2;
 
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -24,6 +38,16 @@ const TMP_PREFIX: &str = ".zarr-tmp.";
 
 impl FsStore {
     pub fn open(root: PathBuf, create: bool) -> Result<Self> {
+        Self::open_with(root, create, false)
+    }
+
+    /// As [`FsStore::open`]; `process_locks` makes [`Store::lock_key`] take
+    /// an exclusive `flock` on `.zarr-locks/<key>.lock`, so that processes
+    /// (MPI ranks, also on other hosts where the filesystem supports
+    /// `flock`, as NFSv4 and Lustre do) writing parts of one chunk do not
+    /// lose each other's elements. Lock files stay behind (removing them
+    /// would race with waiting writers).
+    pub fn open_with(root: PathBuf, create: bool, process_locks: bool) -> Result<Self> {
         if create {
             fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
         } else if !root.is_dir() {
@@ -33,6 +57,7 @@ impl FsStore {
         Ok(FsStore {
             id: format!("file://{}", canon.display()),
             root,
+            process_locks,
         })
     }
 
@@ -122,6 +147,33 @@ impl Store for FsStore {
         Ok(())
     }
 
+    fn lock_key(&self, key: &str) -> Result<super::KeyLock> {
+        if !self.process_locks {
+            return Ok(super::KeyLock::default());
+        }
+        use std::os::fd::AsRawFd;
+        let path = self.root.join(LOCK_DIR).join(format!("{key}.lock"));
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(format!("lock for {key}"), e))?;
+        }
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("lock for {key}"), e))?;
+        loop {
+            // SAFETY: a valid open descriptor owned by `f`; flock only reads it.
+            if unsafe { flock(f.as_raw_fd(), LOCK_EX) } == 0 {
+                return Ok(super::KeyLock { _file: Some(f) });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != ErrorKind::Interrupted {
+                return Err(Error::io(format!("lock for {key}"), e));
+            }
+        }
+    }
+
     fn delete(&self, key: &str) -> Result<()> {
         match fs::remove_file(self.path(key)) {
             Ok(()) => Ok(()),
@@ -204,6 +256,36 @@ impl Store for FsStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn process_locks_exclude_each_other() {
+        use std::sync::atomic::AtomicBool;
+        let d = tempfile::tempdir().unwrap();
+        let s = FsStore::open_with(d.path().join("s.zarr"), true, true).unwrap();
+        let held = s.lock_key("a/c/0/1").unwrap();
+        assert!(d.path().join("s.zarr/.zarr-locks/a/c/0/1.lock").exists());
+        // A second lock (its own open file, as another process has) waits.
+        let taken = AtomicBool::new(false);
+        std::thread::scope(|sc| {
+            sc.spawn(|| {
+                let _second = s.lock_key("a/c/0/1").unwrap();
+                taken.store(true, Ordering::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            assert!(
+                !taken.load(Ordering::SeqCst),
+                "second lock taken while the first was held"
+            );
+            drop(held);
+        });
+        assert!(taken.load(Ordering::SeqCst));
+        // Other keys are independent; without the option nothing is created.
+        let _x = s.lock_key("a/c/0/2").unwrap();
+        let _y = s.lock_key("a/c/0/3").unwrap();
+        let plain = FsStore::open(d.path().join("p.zarr"), true).unwrap();
+        let _z = plain.lock_key("a/c/0/1").unwrap();
+        assert!(!d.path().join("p.zarr/.zarr-locks").exists());
+    }
 
     #[test]
     fn set_get_range_delete_list() {

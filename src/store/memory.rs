@@ -5,10 +5,24 @@ use crate::error::{Error, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     id: String,
     map: RwLock<BTreeMap<String, Arc<Vec<u8>>>>,
+}
+
+/// An anonymous store (not reachable by URL). Each gets its own id: store
+/// ids key the chunk locks and the consolidated-metadata generation, so two
+/// anonymous stores must not share one.
+impl Default for MemoryStore {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        MemoryStore {
+            id: format!("memory-anonymous-{n}"),
+            map: Default::default(),
+        }
+    }
 }
 
 static NAMED: LazyLock<Mutex<HashMap<String, Arc<MemoryStore>>>> = LazyLock::new(Default::default);

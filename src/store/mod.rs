@@ -87,24 +87,56 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             .get(key)?
             .map(|v| Box::new(std::io::Cursor::new(v)) as Box<dyn std::io::Read + Send>))
     }
+    /// Take an exclusive lock on `key` shared with other processes, held
+    /// until the returned guard drops; stores without cross-process locks
+    /// (the default) return a guard that holds nothing. Writers take it
+    /// around the read-modify-write of a chunk or shard.
+    fn lock_key(&self, _key: &str) -> Result<KeyLock> {
+        Ok(KeyLock::default())
+    }
+}
+
+/// A cross-process lock on one key, released when dropped (closing the
+/// lock file releases the `flock`).
+#[derive(Debug, Default)]
+pub struct KeyLock {
+    _file: Option<std::fs::File>,
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// Filesystem stores: serialise chunk read-modify-writes across
+    /// processes with a `flock` on a lock file per chunk under
+    /// `.zarr-locks/` in the store root. No effect on memory stores
+    /// (a process's memory store is its own).
+    pub process_locks: bool,
+    /// Object stores: endpoint, credentials, concurrency, retries.
+    pub object: ObjectOptions,
 }
 
 /// Open the store a URL names: a plain path, `file://` URL or `memory://NAME`.
 /// `create` makes a missing filesystem directory.
 pub fn open_url(url: &str, create: bool) -> Result<Arc<dyn Store>> {
-    open_url_with(url, create, &ObjectOptions::default())
+    open_url_with(url, create, StoreOptions::default())
 }
 
-/// As [`open_url`], also for object stores (`s3://`, `az://`, `abfs://`,
-/// `gs://`, `http(s)://`), configured by `opts` and the environment. Options
-/// given for a local store are an error.
-pub fn open_url_with(url: &str, create: bool, opts: &ObjectOptions) -> Result<Arc<dyn Store>> {
+/// As [`open_url`], with options; also opens object stores (`s3://`,
+/// `az://`, `abfs://`, `gs://`, `http(s)://`), configured by
+/// `options.object` and the environment. Object store options given for a
+/// local store, and process locks for an object store, are errors.
+pub fn open_url_with(url: &str, create: bool, options: StoreOptions) -> Result<Arc<dyn Store>> {
     if let Some((scheme, _)) = url.split_once("://") {
         if object::handles_scheme(scheme) {
-            return Ok(Arc::new(object::ObjectStoreBackend::open(url, opts)?));
+            if options.process_locks {
+                return Err(Error::InvalidArgument(format!(
+                    "option \"process_locks\" applies only to filesystem stores, not to {scheme}://"
+                )));
+            }
+            return Ok(Arc::new(object::ObjectStoreBackend::open(url, &options.object)?));
         }
     }
-    if !opts.is_empty() {
+    if !options.object.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "store options apply only to object stores, not to \"{url}\""
         )));
@@ -127,7 +159,11 @@ pub fn open_url_with(url: &str, create: bool, opts: &ObjectOptions) -> Result<Ar
     if path.is_empty() {
         return Err(Error::InvalidArgument("empty store path".into()));
     }
-    Ok(Arc::new(fs::FsStore::open(path.into(), create)?))
+    Ok(Arc::new(fs::FsStore::open_with(
+        path.into(),
+        create,
+        options.process_locks,
+    )?))
 }
 
 fn percent_decode(s: &str) -> Result<String> {
@@ -171,10 +207,18 @@ mod tests {
         assert!(open_url("memory://t-urls", true).is_ok());
         let d = std::env::temp_dir();
         assert!(open_url(d.to_str().unwrap(), false).is_ok());
-        let opts = ObjectOptions {
-            region: Some("x".into()),
+        let opts = StoreOptions {
+            object: ObjectOptions {
+                region: Some("x".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
-        assert!(open_url_with("memory://t-urls", true, &opts).is_err());
+        assert!(open_url_with("memory://t-urls", true, opts).is_err());
+        let locks = StoreOptions {
+            process_locks: true,
+            ..Default::default()
+        };
+        assert!(open_url_with("s3://bucket/x", false, locks).is_err());
     }
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Default number of requests in flight per batch.
-pub const DEFAULT_MAX_CONCURRENCY: usize = 64;
+const DEFAULT_MAX_CONCURRENCY: usize = 64;
 const DEFAULT_RETRIES: usize = 5;
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;

@@ -69,6 +69,7 @@ static inline const char *tu_status_name(int st)
     case ZARR_EREADONLY: return "ZARR_EREADONLY";
     case ZARR_EUNSUPPORTED: return "ZARR_EUNSUPPORTED";
     case ZARR_EINTERNAL: return "ZARR_EINTERNAL";
+    case ZARR_ENOMEM: return "ZARR_ENOMEM";
     default: return "(unknown status)";
     }
 }
