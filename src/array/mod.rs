@@ -290,8 +290,8 @@ impl Array {
         concurrency: usize,
     ) -> Result<()> {
         let keys: Vec<String> = tasks.iter().map(|t| self.chunk_key(meta, &t.coords)).collect();
-        // Fetched values waiting for a decoder: enough to keep the pool busy,
-        // at most ~256 MiB of decoded chunks.
+        // Requests in flight and fetched values waiting for a decoder: the
+        // store's concurrency, but at most ~256 MiB of decoded chunks each.
         let by_memory = (256usize << 20) / meta.chunk_bytes().max(1);
         let buffer = concurrency.min(by_memory).max(1);
         let fetched = Mutex::new(self.store.get_stream(keys.clone(), buffer));

@@ -73,9 +73,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
     /// The whole values of `keys`, each with its index in `keys`, in the
     /// order they arrive. Object stores keep up to [`Store::concurrency`]
-    /// requests in flight and at most `buffer` fetched values waiting; the
-    /// default reads one by one, in order. Dropping the iterator cancels
-    /// what is left.
+    /// requests in flight, but never more than `buffer`, and at most
+    /// `buffer` fetched values waiting (the caller bounds memory with it);
+    /// the default reads one by one, in order. Dropping the iterator
+    /// cancels what is left.
     fn get_stream(&self, keys: Vec<String>, buffer: usize) -> Box<dyn Iterator<Item = Fetched> + Send + '_> {
         let _ = buffer;
         Box::new(keys.into_iter().enumerate().map(|(i, k)| (i, self.get(&k))))

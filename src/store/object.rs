@@ -666,13 +666,16 @@ impl Store for ObjectStoreBackend {
         // hands results over as they complete; the bounded channel stops it
         // when the reader falls behind, dropping the receiver cancels it.
         let (tx, mut rx) = tokio::sync::mpsc::channel(buffer.max(1));
+        // Completed values also wait inside the stream: in flight at most
+        // `buffer` too, so memory stays within 2 x buffer values.
+        let width = self.core.concurrency.min(buffer).max(1);
         let core = self.core.clone();
         runtime::get().spawn(async move {
             let fetches = keys.into_iter().enumerate().map(|(i, k)| {
                 let core = core.clone();
                 async move { (i, core.get_async(&k, None).await) }
             });
-            let mut results = futures::stream::iter(fetches).buffer_unordered(core.concurrency);
+            let mut results = futures::stream::iter(fetches).buffer_unordered(width);
             while let Some(r) = results.next().await {
                 if tx.send(r).await.is_err() {
                     break;
