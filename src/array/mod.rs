@@ -197,10 +197,13 @@ impl Array {
         let shared = SharedOut::new(out);
         if let Some(sh) = meta.codecs.sharding() {
             let run = |t: &ChunkTask| self.read_shard(&meta, sh, t, sel, mem_type, &shared);
+            // A shard read holds one inner chunk at a time per thread.
+            let inner_bytes = sh.inner_shape.iter().product::<u64>() as usize * meta.dtype.size();
             return if tasks.len() <= 1 {
                 tasks.iter().try_for_each(run)
             } else {
-                self.task_pool().install(|| tasks.par_iter().try_for_each(run))
+                self.task_pool(inner_bytes)
+                    .install(|| tasks.par_iter().try_for_each(run))
             };
         }
         let concurrency = self.store.concurrency();
@@ -262,17 +265,20 @@ impl Array {
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
         } else {
-            self.task_pool().install(|| tasks.par_iter().try_for_each(run))
+            // A write task holds a decoded and an encoded chunk (or shard).
+            self.task_pool(meta.chunk_bytes().saturating_mul(2))
+                .install(|| tasks.par_iter().try_for_each(run))
         }
     }
 
     /// The pool chunk tasks run on: the compute pool for local stores; for
     /// stores with request latency an I/O pool as wide as the requests the
-    /// store wants in flight (each task mostly waits on the network).
-    fn task_pool(&self) -> Arc<rayon::ThreadPool> {
+    /// store wants in flight (each task mostly waits on the network), but
+    /// no wider than ~512 MiB of tasks holding `task_bytes` each.
+    fn task_pool(&self, task_bytes: usize) -> Arc<rayon::ThreadPool> {
         match self.store.concurrency() {
             0 => pool::current(),
-            n => pool::io(n),
+            n => pool::io(n.min((512usize << 20) / task_bytes.max(1)).max(1)),
         }
     }
 

@@ -57,7 +57,9 @@ impl Array {
         if inner.len() <= 1 {
             inner.iter().try_for_each(run)
         } else {
-            self.task_pool().install(|| inner.par_iter().try_for_each(run))
+            let inner_bytes = sh.inner_shape.iter().product::<u64>() as usize * meta.dtype.size();
+            self.task_pool(inner_bytes)
+                .install(|| inner.par_iter().try_for_each(run))
         }
     }
 
