@@ -8,6 +8,7 @@
 //! - [`group`]: hierarchy, attributes
 //! - [`consolidated`]: consolidated metadata and its staleness rule
 //! - `ffi`: the C ABI (the only place with `extern "C"`)
+//! - `jni`: the JNI entry points of the Java bindings (feature `java`, on by default)
 //!
 //! The safe Rust API is [`Group`] (open a hierarchy with [`Group::open_root`])
 //! and [`Array`]:
@@ -29,6 +30,8 @@ pub mod consolidated;
 pub mod error;
 pub mod ffi;
 pub mod group;
+#[cfg(feature = "java")]
+mod jni;
 pub mod metadata;
 pub mod store;
 
