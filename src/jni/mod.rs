@@ -732,10 +732,11 @@ extern "system" fn Java_io_github_libzarr_Native_setAttributes<'l>(
 ) {
     entry(&mut env, (), |env| {
         let attrs = crate::array::attrs_from_json(&string(env, &json, "attributes")?)?;
-        Ok(match node(h)? {
+        match node(h)? {
             Node::Group(g) => g.set_attributes(attrs)?,
             Node::Array(a) => a.set_attributes(attrs)?,
-        })
+        }
+        Ok(())
     })
 }
 

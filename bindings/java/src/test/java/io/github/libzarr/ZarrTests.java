@@ -43,6 +43,14 @@ public final class ZarrTests {
         }
     }
 
+    static String summary() {
+        return passed + " passed, " + failed + " failed";
+    }
+
+    static int failures() {
+        return failed;
+    }
+
     static void check(boolean ok, String what) {
         if (!ok) throw new AssertionError(what);
     }
