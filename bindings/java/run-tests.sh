@@ -66,19 +66,33 @@ rm -rf "$OUT" && mkdir -p "$OUT/classes" "$OUT/data" "$OUT/example"
 "$JAVAC" -Xlint:all -Werror -cp "$JAR" -d "$OUT/classes" bindings/java/src/test/java/io/github/libzarr/*.java ||
     die "the tests do not compile"
 CP="$JAR:$OUT/classes"
-JOPTS=(-ea -Djava.library.path="$LIBDIR" -Dlibzarr.expectedVersion="$VERSION")
+# -Xcheck:jni makes the JVM check every JNI call of the library; a warning fails the suite (jcheck).
+JOPTS=(-ea -Xcheck:jni -Djava.library.path="$LIBDIR" -Dlibzarr.expectedVersion="$VERSION")
+jcheck() { # jcheck JAVA-ARGS... : java, failing on -Xcheck:jni warnings
+    local log st
+    log=$(mktemp)
+    "$JAVA" "$@" >"$log" 2>&1
+    st=$?
+    cat "$log"
+    if grep -q "in native method" "$log"; then
+        echo "-Xcheck:jni reported a problem (above)"
+        [ "$st" -eq 0 ] && st=1
+    fi
+    rm -f "$log"
+    return "$st"
+}
 
 echo "== Java test-suite"
-step "ZarrTests" "$JAVA" "${JOPTS[@]}" -cp "$CP" io.github.libzarr.ZarrTests "$OUT/data/unit"
+step "ZarrTests" jcheck "${JOPTS[@]}" -cp "$CP" io.github.libzarr.ZarrTests "$OUT/data/unit"
 
 echo "== interop with zarr-python and the C API"
 bash scripts/setup-venv.sh || die "cannot set up .venv"
 PY="$ROOT/.venv/bin/python"
 export ZARR_LIB="$LIBDIR/libzarr.so"
-step "Java writes" "$JAVA" "${JOPTS[@]}" -cp "$CP" io.github.libzarr.Interop write "$OUT/data/interop"
+step "Java writes" jcheck "${JOPTS[@]}" -cp "$CP" io.github.libzarr.Interop write "$OUT/data/interop"
 step "zarr-python and C read Java's data" "$PY" bindings/java/tests/interop.py check "$OUT/data/interop"
 step "zarr-python writes" "$PY" bindings/java/tests/interop.py write "$OUT/data/interop"
-step "Java reads zarr-python's data" "$JAVA" "${JOPTS[@]}" -cp "$CP" io.github.libzarr.Interop read "$OUT/data/interop"
+step "Java reads zarr-python's data" jcheck "${JOPTS[@]}" -cp "$CP" io.github.libzarr.Interop read "$OUT/data/interop"
 
 echo "== native library loading order"
 expect_source() { # expect_source WANT JAVA-ARGS...

@@ -903,6 +903,69 @@ extern "system" fn Java_io_github_libzarr_Native_writeDirect<'l>(
     })
 }
 
+/// Create a sharded v3 array: shards of `shards`, inner chunks of `inner`
+/// (fill as in `arrayCreate`).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+extern "system" fn Java_io_github_libzarr_Native_arrayCreateSharded<'l>(
+    mut env: JNIEnv<'l>,
+    _c: JClass<'l>,
+    parent: jlong,
+    path: JString<'l>,
+    dtype: jint,
+    shape: JLongArray<'l>,
+    shards: JLongArray<'l>,
+    inner: JLongArray<'l>,
+    codecs: JString<'l>,
+    fill_kind: jint,
+    fill_long: jlong,
+    fill_double: jdouble,
+) -> jlong {
+    entry(&mut env, 0, |env| {
+        let path = string(env, &path, "path")?;
+        let codecs = codec_list(string_opt(env, &codecs, "codecs")?)?;
+        let dt = dtype_of(dtype)?;
+        let shape = u64s(env, &shape, "shape")?.unwrap_or_default();
+        let shards = u64s(env, &shards, "shard shape")?.unwrap_or_default();
+        let inner = u64s(env, &inner, "inner chunk shape")?.unwrap_or_default();
+        let fill = fill_bytes(dt, fill_kind, fill_long, fill_double)?;
+        let g = group(parent)?;
+        let meta = g.sharded_metadata(dt, &shape, &shards, &inner, codecs.as_deref(), fill.as_deref())?;
+        Ok(insert(Node::Array(Arc::new(g.create_array(&path, meta)?))))
+    })
+}
+
+/// Grow the array by `count` along `axis` and write the slab from a Java
+/// primitive array (types as for `read`; its whole length is the slab).
+#[no_mangle]
+extern "system" fn Java_io_github_libzarr_Native_append<'l>(
+    mut env: JNIEnv<'l>,
+    _c: JClass<'l>,
+    h: jlong,
+    axis: jint,
+    count: jlong,
+    mem_type: jint,
+    input: JObject<'l>,
+) {
+    entry(&mut env, (), |env| {
+        let a = array(h)?;
+        let axis = usize::try_from(axis).map_err(|_| Error::InvalidArgument(format!("axis {axis} is negative")))?;
+        let count = u64::try_from(count).map_err(|_| Error::InvalidArgument(format!("count {count} is negative")))?;
+        let mt = dtype_of(mem_type)?;
+        check_java_type(mt)?;
+        if input.is_null() {
+            return Err(Error::InvalidArgument("the data array is null".into()).into());
+        }
+        with_java_array!(mt, input, |arr: E, _z| {
+            let n = env.get_array_length(&arr)? as usize;
+            let mut buf: Vec<E> = try_vec(n)?;
+            E::get_region(env, &arr, &mut buf)?;
+            a.append(axis, count, mt, as_bytes(&buf))?;
+            Ok(())
+        })
+    })
+}
+
 /// How many handles are open (the Java tests check that the Cleaner closes
 /// forgotten handles).
 #[no_mangle]

@@ -145,6 +145,17 @@ def check(d: Path):
 
         test(f"Java v{fmt} temp: fill value, partial and strided writes", temp)
 
+        if fmt == 3:
+            def sharded(g=g, path=path):
+                a = g["sharded"]
+                assert a.shards == (4, 6) and a.chunks == (2, 3), (a.shards, a.chunks)
+                want = (np.arange(96, dtype=np.int64) * 7 - 300).astype(np.int32).reshape(8, 12)
+                same(want, a[...], "sharded via zarr-python")
+                with libzarr.open(str(path), libzarr.READ) as root, root.open_array("sharded") as c:
+                    same(want, c.read(), "sharded via the C API")
+
+            test("Java v3 sharded array: read exactly by zarr-python and the C API", sharded)
+
 
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("write", "check"):

@@ -86,6 +86,10 @@ final class Native {
     static native long arrayOpen(long parent, String path);
     static native long arrayCreate(long parent, String path, int dtype, long[] shape, long[] chunks,
                                    String codecsJson, int fillKind, long fillLong, double fillDouble);
+    static native long arrayCreateSharded(long parent, String path, int dtype, long[] shape, long[] shards,
+                                          long[] inner, String codecsJson, int fillKind, long fillLong,
+                                          double fillDouble);
+    static native void append(long h, int axis, long count, int memType, Object in);
     static native long arrayCreateJson(long parent, String path, String metadataJson);
     static native long[] shape(long h);
     static native long[] chunkShape(long h);

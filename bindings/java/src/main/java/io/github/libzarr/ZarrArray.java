@@ -145,6 +145,18 @@ public final class ZarrArray extends NativeHandle {
         run(h -> Native.resize(h, s));
     }
 
+    /**
+     * Grow the array by {@code count} along {@code axis} and write {@code slab}
+     * (a Java primitive array holding the array's shape with {@code count} on
+     * {@code axis}, C order) there in one call; see the C API's zarr_array_append
+     * (appends of one array are serialised within the process).
+     */
+    public void append(int axis, long count, Object slab) {
+        if (slab == null) throw new IllegalArgumentException("slab is null");
+        DataType mt = DataType.ofJavaArray(slab.getClass());
+        run(h -> Native.append(h, axis, count, mt.code, slab));
+    }
+
     // ------------------------------------------------------------ selections
 
     private static long[] counts(int[] count) {

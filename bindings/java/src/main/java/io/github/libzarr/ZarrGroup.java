@@ -51,29 +51,53 @@ public final class ZarrGroup extends NativeHandle {
         if (type == null || shape == null || chunkShape == null) {
             throw new IllegalArgumentException("type, shape and chunkShape must not be null");
         }
-        int kind;
-        long l = 0;
-        double d = 0;
-        if (fill == null) {
-            kind = 0;
-        } else if (fill instanceof Boolean) {
-            kind = 1;
-            l = ((Boolean) fill) ? 1 : 0;
-        } else if (fill instanceof Byte || fill instanceof Short || fill instanceof Integer || fill instanceof Long) {
-            kind = 1;
-            l = ((Number) fill).longValue();
-        } else if (fill instanceof Float || fill instanceof Double) {
-            kind = 2;
-            d = ((Number) fill).doubleValue();
-        } else {
-            throw new IllegalArgumentException("fill value must be a Number or Boolean, not " + fill.getClass());
-        }
-        final int k = kind;
-        final long fl = l;
-        final double fd = d;
+        Fill f = Fill.of(fill);
         String codecJson = codecs == null ? null : codecs.json();
         return new ZarrArray(call(h -> Native.arrayCreate(h, path, type.code, shape.clone(), chunkShape.clone(),
-                codecJson, k, fl, fd)));
+                codecJson, f.kind, f.l, f.d)));
+    }
+
+    /**
+     * Create a sharded array (Zarr v3 hierarchies only; else ZarrException
+     * EUNSUPPORTED): chunks of {@code shardShape} are stored as one object
+     * each, holding inner chunks of {@code innerChunkShape} (which must divide
+     * the shard shape) encoded with {@code codecs}. Fill as in createArray.
+     */
+    public ZarrArray createShardedArray(String path, DataType type, long[] shape, long[] shardShape,
+                                        long[] innerChunkShape, Codecs codecs, Object fill) {
+        if (type == null || shape == null || shardShape == null || innerChunkShape == null) {
+            throw new IllegalArgumentException("type and shapes must not be null");
+        }
+        Fill f = Fill.of(fill);
+        String codecJson = codecs == null ? null : codecs.json();
+        return new ZarrArray(call(h -> Native.arrayCreateSharded(h, path, type.code, shape.clone(),
+                shardShape.clone(), innerChunkShape.clone(), codecJson, f.kind, f.l, f.d)));
+    }
+
+    /** A fill value for the native side: kind 0 none, 1 integer, 2 floating point. */
+    private static final class Fill {
+        int kind;
+        long l;
+        double d;
+
+        static Fill of(Object fill) {
+            Fill f = new Fill();
+            if (fill == null) {
+                f.kind = 0;
+            } else if (fill instanceof Boolean) {
+                f.kind = 1;
+                f.l = ((Boolean) fill) ? 1 : 0;
+            } else if (fill instanceof Byte || fill instanceof Short || fill instanceof Integer || fill instanceof Long) {
+                f.kind = 1;
+                f.l = ((Number) fill).longValue();
+            } else if (fill instanceof Float || fill instanceof Double) {
+                f.kind = 2;
+                f.d = ((Number) fill).doubleValue();
+            } else {
+                throw new IllegalArgumentException("fill value must be a Number or Boolean, not " + fill.getClass());
+            }
+            return f;
+        }
     }
 
     /** Create an array from a whole metadata document (v3 zarr.json or v2 .zarray). */

@@ -63,6 +63,14 @@ public final class Interop {
                 java.util.Arrays.fill(v, -1.5f);
                 t.write(new long[] {3, 0, 0}, new int[] {1, 3, 3}, new long[] {1, 2, 2}, v);
             }
+            if (format == 3) {
+                try (ZarrArray s = root.createShardedArray("sharded", DataType.INT32, new long[] {8, 12},
+                        new long[] {4, 6}, new long[] {2, 3}, Codecs.zstd(1), null)) {
+                    int[] v = new int[96];
+                    for (int k = 0; k < 96; k++) v[k] = k * 7 - 300;
+                    s.write(new long[] {0, 0}, new int[] {8, 12}, v);
+                }
+            }
         }
     }
 

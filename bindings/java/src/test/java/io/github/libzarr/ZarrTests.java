@@ -587,6 +587,41 @@ public final class ZarrTests {
             }
         });
 
+        test("sharded arrays and append", () -> {
+            String path = dir("sharded");
+            try (ZarrGroup root = Zarr.open(path, Mode.CREATE);
+                 ZarrArray s = root.createShardedArray("s", DataType.INT32, L(8, 12), L(4, 6), L(2, 3),
+                         Codecs.zstd(1), -1)) {
+                int[] v = new int[96];
+                for (int k = 0; k < 96; k++) v[k] = k * 7 - 300;
+                s.write(L(0, 0), I(8, 12), v);
+                eq(L(4, 6), s.chunkShape(), "the chunk shape is the shard shape");
+                for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) {
+                    check(Files.isRegularFile(Path.of(path, "s", "c", "" + i, "" + j)), "shard " + i + "," + j);
+                }
+                check(!Files.exists(Path.of(path, "s", "c", "0", "2")), "no more shards than 2x2");
+                int[] st = s.readInts(L(1, 1), I(3, 4), L(3, 3));
+                for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) {
+                    int k = (1 + 3 * i) * 12 + 1 + 3 * j;
+                    eq(k * 7 - 300, st[i * 4 + j], "strided sharded read at " + k);
+                }
+            }
+            try (ZarrGroup v2 = Zarr.open(dir("sharded-v2"), Mode.CREATE, 2)) {
+                zarrError(ZarrException.EUNSUPPORTED, () -> v2.createShardedArray("s", DataType.INT8, L(4), L(4),
+                        L(2), null, null));
+            }
+            try (ZarrGroup root = Zarr.open(dir("append"), Mode.CREATE);
+                 ZarrArray a = root.createArray("a", DataType.INT16, L(1, 3), L(2, 3))) {
+                a.write(L(0, 0), I(1, 3), new short[] {1, 2, 3});
+                a.append(0, 2, new int[] {4, 5, 6, 7, 8, 9});
+                eq(L(3, 3), a.shape(), "grown by 2 rows");
+                eq(new short[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, a.readShorts(L(0, 0), I(3, 3)), "appended rows");
+                zarrError(ZarrException.EINVAL, () -> a.append(0, 1, new short[] {1, 2}));
+                zarrError(ZarrException.ERANGE, () -> a.append(0, 1, new int[] {1, 2, 70000}));
+                eq(L(3, 3), a.shape(), "failed appends change nothing");
+            }
+        });
+
         test("memory:// store and codecs", () -> {
             try (ZarrGroup root = Zarr.open("memory://java-codecs", Mode.CREATE)) {
                 Codecs[] cs = {Codecs.defaults(), Codecs.none(), Codecs.zstd(5), Codecs.gzip(6), Codecs.blosc("lz4", 5)};
