@@ -4,7 +4,7 @@
 #   1. the Java test-suite (ZarrTests): every primitive type, conversions,
 #      strided and sectioned reads, closed handles, threads, direct buffers;
 #   2. interop: data written from Java read exactly by zarr-python and by the
-#      C API (ctypes), data written by zarr-python read exactly from Java;
+#      C API (ctypes, and the C program tests/read_java_data.c), data written by zarr-python read exactly from Java;
 #   3. library loading: java.library.path, -Dlibzarr.path, the jar resource;
 #   4. examples/java/ReadExample.java on build/example.zarr (from examples/c);
 #   5. `make install` into a scratch prefix, and the example run from there.
@@ -91,6 +91,13 @@ PY="$ROOT/.venv/bin/python"
 export ZARR_LIB="$LIBDIR/libzarr.so"
 step "Java writes" jcheck "${JOPTS[@]}" -cp "$CP" io.github.libzarr.Interop write "$OUT/data/interop"
 step "zarr-python and C read Java's data" "$PY" bindings/java/tests/interop.py check "$OUT/data/interop"
+CC=${CC:-cc}
+if "$CC" -std=c11 -Wall -Wextra -Werror -I include bindings/java/tests/read_java_data.c -o "$OUT/read_java_data" \
+    "$LIBDIR/libzarr.so" -Wl,-rpath,"$LIBDIR" -lm; then
+    step "C program reads Java's data" "$OUT/read_java_data" "$OUT/data/interop"
+else
+    count_suite "C program reads Java's data (does not compile)" 1 /dev/null
+fi
 step "zarr-python writes" "$PY" bindings/java/tests/interop.py write "$OUT/data/interop"
 step "Java reads zarr-python's data" jcheck "${JOPTS[@]}" -cp "$CP" io.github.libzarr.Interop read "$OUT/data/interop"
 
