@@ -264,71 +264,65 @@ fn as_bytes_mut<T: Copy>(v: &mut [T]) -> &mut [u8] {
     unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, std::mem::size_of_val(v)) }
 }
 
-/// The Java element type that goes with a memory type in primitive-array calls.
-fn check_java_type(mt: DataType) -> Result<(), Error> {
-    match mt {
-        DataType::Bool
-        | DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::Float32
-        | DataType::Float64 => Ok(()),
-        other => Err(Error::Type(format!(
-            "no Java array type for memory type {}",
-            other.v3_name()
-        ))),
-    }
-}
-
+/// Run `$body` with `$obj` as the Java primitive array of memory type `$mt`
+/// (`$elem` its element type). An object of another class is ZARR_ETYPE:
+/// the JNI region calls on a mismatched array would be undefined behaviour.
 macro_rules! with_java_array {
-    ($mt:expr, $obj:expr, |$arr:ident: $elem:ident, $zero:ident| $body:expr) => {
+    ($env:expr, $mt:expr, $obj:expr, |$arr:ident: $elem:ident| $body:expr) => {{
+        let sig = match $mt {
+            DataType::Bool => "[Z",
+            DataType::Int8 => "[B",
+            DataType::Int16 => "[S",
+            DataType::Int32 => "[I",
+            DataType::Int64 => "[J",
+            DataType::Float32 => "[F",
+            DataType::Float64 => "[D",
+            other => return Err(Error::Type(format!("no Java array type for {}", other.v3_name())).into()),
+        };
+        if $obj.is_null() {
+            return Err(Error::InvalidArgument("the data array is null".into()).into());
+        }
+        if !$env.is_instance_of(&$obj, sig)? {
+            return Err(Error::Type(format!("the data array is not a {sig} array")).into());
+        }
         match $mt {
             DataType::Bool => {
                 type $elem = ::jni::sys::jboolean;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0;
                 $body
             }
             DataType::Int8 => {
                 type $elem = ::jni::sys::jbyte;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0;
                 $body
             }
             DataType::Int16 => {
                 type $elem = ::jni::sys::jshort;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0;
                 $body
             }
             DataType::Int32 => {
                 type $elem = ::jni::sys::jint;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0;
                 $body
             }
             DataType::Int64 => {
                 type $elem = ::jni::sys::jlong;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0;
                 $body
             }
             DataType::Float32 => {
                 type $elem = ::jni::sys::jfloat;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0.0;
                 $body
             }
-            DataType::Float64 => {
+            _ => {
                 type $elem = ::jni::sys::jdouble;
                 let $arr: JPrimitiveArray<$elem> = $obj.into();
-                let $zero: $elem = 0.0;
                 $body
             }
-            other => Err(Error::Type(format!("no Java array type for {}", other.v3_name())).into()),
         }
-    };
+    }};
 }
 
 /// Copy `n` elements between a Java primitive array and a native buffer.
@@ -830,8 +824,7 @@ extern "system" fn Java_io_github_libzarr_Native_read<'l>(
     entry(&mut env, (), |env| {
         let a = array(h)?;
         let (sel, mt, n) = selection(env, &a, &start, &count, &stride, mem_type)?;
-        check_java_type(mt)?;
-        with_java_array!(mt, out, |arr: E, _z| read_region::<E>(env, &arr, &a, &sel, mt, n))
+        with_java_array!(env, mt, out, |arr: E| read_region::<E>(env, &arr, &a, &sel, mt, n))
     })
 }
 
@@ -851,8 +844,7 @@ extern "system" fn Java_io_github_libzarr_Native_write<'l>(
     entry(&mut env, (), |env| {
         let a = array(h)?;
         let (sel, mt, n) = selection(env, &a, &start, &count, &stride, mem_type)?;
-        check_java_type(mt)?;
-        with_java_array!(mt, input, |arr: E, _z| write_region::<E>(env, &arr, &a, &sel, mt, n))
+        with_java_array!(env, mt, input, |arr: E| write_region::<E>(env, &arr, &a, &sel, mt, n))
     })
 }
 
@@ -952,11 +944,7 @@ extern "system" fn Java_io_github_libzarr_Native_append<'l>(
         let axis = usize::try_from(axis).map_err(|_| Error::InvalidArgument(format!("axis {axis} is negative")))?;
         let count = u64::try_from(count).map_err(|_| Error::InvalidArgument(format!("count {count} is negative")))?;
         let mt = dtype_of(mem_type)?;
-        check_java_type(mt)?;
-        if input.is_null() {
-            return Err(Error::InvalidArgument("the data array is null".into()).into());
-        }
-        with_java_array!(mt, input, |arr: E, _z| {
+        with_java_array!(env, mt, input, |arr: E| {
             let n = env.get_array_length(&arr)? as usize;
             let mut buf: Vec<E> = try_vec(n)?;
             E::get_region(env, &arr, &mut buf)?;

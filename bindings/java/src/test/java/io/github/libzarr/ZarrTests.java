@@ -474,6 +474,23 @@ public final class ZarrTests {
             zarrError(ZarrException.EBADID, () -> Native.close(-5));
         });
 
+        test("the native side checks array types itself (no undefined behaviour on misuse)", () -> {
+            try (ZarrGroup root = Zarr.open("memory://misuse", Mode.CREATE);
+                 ZarrArray a = root.createArray("a", DataType.INT32, L(4), L(4))) {
+                a.write(L(0), I(4), new int[] {1, 2, 3, 4});
+                long[] s = {0}, c = {4};
+                // a float[] passed as INT32 memory, a String, null, an array too short
+                a.run(h -> zarrError(ZarrException.ETYPE, () -> Native.read(h, s, c, null, DataType.INT32.code, new float[4])));
+                a.run(h -> zarrError(ZarrException.ETYPE, () -> Native.write(h, s, c, null, DataType.FLOAT64.code, "text")));
+                a.run(h -> zarrError(ZarrException.ETYPE, () -> Native.read(h, s, c, null, DataType.UINT8.code, new byte[4])));
+                a.run(h -> zarrError(ZarrException.EINVAL, () -> Native.read(h, s, c, null, DataType.INT32.code, null)));
+                a.run(h -> zarrError(ZarrException.EINVAL, () -> Native.read(h, s, c, null, DataType.INT32.code, new int[3])));
+                a.run(h -> zarrError(ZarrException.EINVAL, () -> Native.readDirect(h, s, c, null, 0,
+                        ByteBuffer.allocateDirect(16), 8, 16)));
+                eq(new int[] {1, 2, 3, 4}, a.readInts(L(0), I(4)), "data intact");
+            }
+        });
+
         test("the Cleaner closes handles nobody closed", () -> {
             System.gc();
             long before = Native.openHandleCount();
