@@ -174,6 +174,44 @@ test-install-fortran: fortran-deps lib
 	rm -rf build/install-fortran/out.zarr && build/install-fortran/model_output build/install-fortran/out.zarr
 	@echo "Fortran install check passed"
 
+# ---------------------------------------------------------------------------
+# Java bindings (issue 5): bindings/java, JNI entry points in src/jni (cargo
+# feature `java`, on by default, so libzarr.so carries them). Only the JDK's
+# javac and jar are used; nothing is fetched from a Maven repository.
+#   make java          build/java/libzarr.jar (classes + /native/OS-ARCH/libzarr.so)
+#   make test-java     Java test-suite, zarr-python and C API interop, example, installed jar
+#   make example-java  examples/java/ReadExample.java on what `make example` writes
+JAVAC ?= javac
+JAR ?= jar
+JAVA ?= java
+JAVA_BUILD := build/java
+JAVA_SRC := $(shell find bindings/java/src/main/java -name '*.java')
+JAVA_PLATFORM := linux-$(shell uname -m)
+
+.PHONY: java test-java example-java install-java
+
+java: lib
+	rm -rf $(JAVA_BUILD)/classes && mkdir -p $(JAVA_BUILD)/classes/native/$(JAVA_PLATFORM)
+	$(JAVAC) -Xlint:all -Werror --release 11 -d $(JAVA_BUILD)/classes $(JAVA_SRC)
+	strip --strip-debug -o $(JAVA_BUILD)/classes/native/$(JAVA_PLATFORM)/libzarr.so $(LIBDIR)/libzarr.so \
+	    || cp $(LIBDIR)/libzarr.so $(JAVA_BUILD)/classes/native/$(JAVA_PLATFORM)/libzarr.so
+	$(JAR) --create --file $(JAVA_BUILD)/libzarr.jar -C $(JAVA_BUILD)/classes .
+
+test-java: java example
+	bash bindings/java/run-tests.sh
+
+example-java: java example
+	$(JAVAC) -cp $(JAVA_BUILD)/libzarr.jar -d $(JAVA_BUILD)/example examples/java/ReadExample.java
+	$(JAVA) -Djava.library.path=$(LIBDIR) -cp $(JAVA_BUILD)/libzarr.jar:$(JAVA_BUILD)/example \
+	    ReadExample build/example.zarr
+
+install-java: java
+	install -d $(DESTDIR)$(PREFIX)/share/java
+	install -m 644 $(JAVA_BUILD)/libzarr.jar $(DESTDIR)$(PREFIX)/share/java/libzarr.jar
+
+test: test-java
+install: install-java
+
 # ---- Cloud object stores (issue 6) -------------------------------------------
 # S3 (moto), Azure Blob (Azurite), HTTP and GCS-parsing tests plus fault
 # injection and latency overlap; the tests start and stop their own servers.

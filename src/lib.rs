@@ -9,6 +9,7 @@
 //! - [`attrs`]: single attributes with typed values (netCDF-style get/put)
 //! - [`consolidated`]: consolidated metadata and its staleness rule
 //! - `ffi`: the C ABI (the only place with `extern "C"`)
+//! - `jni`: the JNI entry points of the Java bindings (feature `java`, on by default)
 //!
 //! The safe Rust API is [`Group`] (open a hierarchy with [`Group::open_root`])
 //! and [`Array`]:
@@ -31,6 +32,8 @@ pub mod consolidated;
 pub mod error;
 pub mod ffi;
 pub mod group;
+#[cfg(feature = "java")]
+mod jni;
 pub mod metadata;
 pub mod store;
 

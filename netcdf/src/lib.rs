@@ -700,12 +700,7 @@ pub unsafe extern "C" fn zn_inq_ncid(ncid: c_int, name: *const c_char, grp_ncid:
         let name = unsafe { name_arg(name) }?;
         let (ds, gi) = lookup(ncid)?;
         let ds = lock(&ds);
-        let c = ds.groups[gi]
-            .children
-            .iter()
-            .copied()
-            .find(|&c| ds.groups[c].name == name)
-            .ok_or(NC_ENOGRP)?;
+        let c = ds.child(gi, name).ok_or(NC_ENOGRP)?;
         // SAFETY: out-pointer from netCDF-C.
         unsafe { put(grp_ncid, ext(ncid) | c as c_int) };
         Ok(())
@@ -780,12 +775,7 @@ pub unsafe extern "C" fn zn_inq_grp_full_ncid(ncid: c_int, full_name: *const c_c
         let ds = lock(&ds);
         let mut g = if name.starts_with('/') { 0 } else { gi };
         for part in name.split('/').filter(|p| !p.is_empty()) {
-            g = ds.groups[g]
-                .children
-                .iter()
-                .copied()
-                .find(|&c| ds.groups[c].name == part)
-                .ok_or(NC_ENOGRP)?;
+            g = ds.child(g, part).ok_or(NC_ENOGRP)?;
         }
         // SAFETY: out-pointer from netCDF-C.
         unsafe { put(grp_ncid, ext(ncid) | g as c_int) };

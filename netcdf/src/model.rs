@@ -483,6 +483,15 @@ impl Dataset {
         });
     }
 
+    /// The child group `name` of group `gi`.
+    pub fn child(&self, gi: usize, name: &str) -> Option<usize> {
+        self.groups[gi]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.groups[c].name == name)
+    }
+
     pub fn group_by_path(&self, path: &str) -> Option<usize> {
         self.groups.iter().position(|g| g.path == path)
     }

@@ -82,6 +82,22 @@ fn definable(v: &Var) -> Result<(), c_int> {
 
 const NC_ELATEDEF: c_int = -123;
 
+/// Run a define call on variable `varid` of group `ncid`: the dataset must
+/// be writable and the variable's array not yet created. `f` gets the
+/// variable and whether the hierarchy is Zarr v2.
+#[track_caller]
+fn define_var(ncid: c_int, varid: c_int, f: impl FnOnce(&mut Var, bool) -> Result<(), c_int>) -> c_int {
+    guard(|| {
+        let (ds, gi) = lookup(ncid)?;
+        let mut ds = lock(&ds);
+        writable(&ds)?;
+        let v2 = is_v2(&ds);
+        let v = var_mut(&mut ds, gi, varid)?;
+        definable(v)?;
+        f(v, v2)
+    })
+}
+
 fn is_v2(ds: &Dataset) -> bool {
     ds.groups[0].group.format() == zarr::ZarrFormat::V2
 }
@@ -134,6 +150,23 @@ fn end_define(ds: &mut Dataset) -> Result<(), c_int> {
     }
     ds.define_mode = false;
     write_attributes(ds)
+}
+
+/// Change the attributes of a variable or group of a writable dataset;
+/// outside define mode they are written at once.
+fn edit_atts(ncid: c_int, varid: c_int, f: impl FnOnce(&mut Vec<Att>) -> Result<(), c_int>) -> Result<(), c_int> {
+    crate::with_atts(
+        ncid,
+        varid,
+        |atts, writable| if writable { f(atts) } else { Err(NC_EPERM) },
+    )?;
+    let (ds, _) = lookup(ncid)?;
+    let ds = lock(&ds);
+    if ds.define_mode {
+        Ok(())
+    } else {
+        write_attributes(&ds)
+    }
 }
 
 fn merged(existing: Map<String, Value>, atts: &[Att], skip_fill: bool) -> Map<String, Value> {
@@ -335,9 +368,7 @@ pub unsafe extern "C" fn zn_def_var(
             ));
             return Err(NC_EBADTYPE);
         }
-        if ds.groups[gi].vars.iter().any(|v| v.name == name)
-            || ds.groups[gi].children.iter().any(|&c| ds.groups[c].name == name)
-        {
+        if ds.groups[gi].vars.iter().any(|v| v.name == name) || ds.child(gi, name).is_some() {
             return Err(NC_ENAMEINUSE);
         }
         let n = usize::try_from(ndims).map_err(|_| NC_EINVAL)?;
@@ -370,12 +401,7 @@ pub unsafe extern "C" fn zn_def_var(
 
 #[no_mangle]
 pub unsafe extern "C" fn zn_def_var_fill(ncid: c_int, varid: c_int, no_fill: c_int, fill: *const c_void) -> c_int {
-    guard(|| {
-        let (ds, gi) = lookup(ncid)?;
-        let mut ds = lock(&ds);
-        writable(&ds)?;
-        let v = var_mut(&mut ds, gi, varid)?;
-        definable(v)?;
+    define_var(ncid, varid, |v, _| {
         if no_fill == 0 && !fill.is_null() {
             let size = type_size(v.xtype).ok_or(NC_EBADTYPE)?;
             // SAFETY: fill points at one value of the variable's type.
@@ -495,21 +521,11 @@ pub unsafe extern "C" fn zn_del_att(ncid: c_int, varid: c_int, name: *const c_ch
     guard(|| {
         // SAFETY: NUL-terminated name from netCDF-C.
         let name = unsafe { name_arg(name) }?;
-        crate::with_atts(ncid, varid, |atts, writable| {
-            if !writable {
-                return Err(NC_EPERM);
-            }
+        edit_atts(ncid, varid, |atts| {
             let i = atts.iter().position(|a| a.name == name).ok_or(NC_ENOTATT)?;
             atts.remove(i);
             Ok(())
-        })?;
-        let (ds, _) = lookup(ncid)?;
-        let ds = lock(&ds);
-        if ds.define_mode {
-            Ok(())
-        } else {
-            write_attributes(&ds)
-        }
+        })
     })
 }
 
@@ -523,24 +539,14 @@ pub unsafe extern "C" fn zn_rename_att(
     guard(|| {
         // SAFETY: NUL-terminated names from netCDF-C.
         let (name, newname) = unsafe { (name_arg(name)?, name_arg(newname)?) };
-        crate::with_atts(ncid, varid, |atts, writable| {
-            if !writable {
-                return Err(NC_EPERM);
-            }
+        edit_atts(ncid, varid, |atts| {
             if atts.iter().any(|a| a.name == newname) {
                 return Err(NC_ENAMEINUSE);
             }
             let a = atts.iter_mut().find(|a| a.name == name).ok_or(NC_ENOTATT)?;
             a.name = newname.to_owned();
             Ok(())
-        })?;
-        let (ds, _) = lookup(ncid)?;
-        let ds = lock(&ds);
-        if ds.define_mode {
-            Ok(())
-        } else {
-            write_attributes(&ds)
-        }
+        })
     })
 }
 
@@ -567,9 +573,7 @@ pub unsafe extern "C" fn zn_def_grp(parent: c_int, name: *const c_char, new_ncid
         if !ds.define_mode {
             return Err(NC_ENOTINDEFINE);
         }
-        if ds.groups[gi].children.iter().any(|&c| ds.groups[c].name == name)
-            || ds.groups[gi].vars.iter().any(|v| v.name == name)
-        {
+        if ds.child(gi, name).is_some() || ds.groups[gi].vars.iter().any(|v| v.name == name) {
             return Err(NC_ENAMEINUSE);
         }
         if ds.groups.len() >= 0xffff {
@@ -623,13 +627,7 @@ fn deflate_codec(v2: bool, level: c_int) -> Value {
 
 #[no_mangle]
 pub extern "C" fn zn_def_var_deflate(ncid: c_int, varid: c_int, shuffle: c_int, deflate: c_int, level: c_int) -> c_int {
-    guard(|| {
-        let (ds, gi) = lookup(ncid)?;
-        let mut ds = lock(&ds);
-        writable(&ds)?;
-        let v2 = is_v2(&ds);
-        let v = var_mut(&mut ds, gi, varid)?;
-        definable(v)?;
+    define_var(ncid, varid, |v, v2| {
         if deflate != 0 && !(0..=9).contains(&level) {
             return Err(NC_EINVAL);
         }
@@ -653,13 +651,7 @@ pub unsafe extern "C" fn zn_def_var_filter(
     nparams: usize,
     params: *const u32,
 ) -> c_int {
-    guard(|| {
-        let (ds, gi) = lookup(ncid)?;
-        let mut ds = lock(&ds);
-        writable(&ds)?;
-        let v2 = is_v2(&ds);
-        let v = var_mut(&mut ds, gi, varid)?;
-        definable(v)?;
+    define_var(ncid, varid, |v, v2| {
         // SAFETY: params holds nparams values.
         let first = (nparams > 0 && !params.is_null()).then(|| unsafe { *params } as i32);
         match id {
@@ -682,12 +674,7 @@ pub unsafe extern "C" fn zn_def_var_filter(
 
 #[no_mangle]
 pub extern "C" fn zn_def_var_fletcher32(ncid: c_int, varid: c_int, on: c_int) -> c_int {
-    guard(|| {
-        let (ds, gi) = lookup(ncid)?;
-        let mut ds = lock(&ds);
-        writable(&ds)?;
-        let v = var_mut(&mut ds, gi, varid)?;
-        definable(v)?;
+    define_var(ncid, varid, |v, _| {
         // Zarr's checksum is crc32c; it stands in for HDF5's fletcher32.
         set_codec(v, "crc32c", (on != 0).then(|| json!({"name": "crc32c"})));
         Ok(())
@@ -726,12 +713,7 @@ pub unsafe extern "C" fn zn_def_var_chunking(ncid: c_int, varid: c_int, storage:
 
 #[no_mangle]
 pub extern "C" fn zn_def_var_endian(ncid: c_int, varid: c_int, endian: c_int) -> c_int {
-    guard(|| {
-        let (ds, gi) = lookup(ncid)?;
-        let mut ds = lock(&ds);
-        writable(&ds)?;
-        let v = var_mut(&mut ds, gi, varid)?;
-        definable(v)?;
+    define_var(ncid, varid, |v, _| {
         let e = if endian == NC_ENDIAN_BIG { "big" } else { "little" };
         set_codec(
             v,
@@ -744,12 +726,7 @@ pub extern "C" fn zn_def_var_endian(ncid: c_int, varid: c_int, endian: c_int) ->
 
 #[no_mangle]
 pub extern "C" fn zn_def_var_quantize(ncid: c_int, varid: c_int, mode: c_int, nsd: c_int) -> c_int {
-    guard(|| {
-        let (ds, gi) = lookup(ncid)?;
-        let mut ds = lock(&ds);
-        writable(&ds)?;
-        let v = var_mut(&mut ds, gi, varid)?;
-        definable(v)?;
+    define_var(ncid, varid, |v, _| {
         if v.xtype != NC_FLOAT && v.xtype != NC_DOUBLE {
             return Err(NC_EINVAL);
         }

@@ -42,13 +42,7 @@ impl FixedScaleOffsetCodec {
     }
 
     fn parse(obj: &Map<String, Value>, _ctx: CodecContext) -> Result<Self> {
-        for (k, v) in obj {
-            if !matches!(k.as_str(), "id" | "offset" | "scale" | "dtype" | "astype") {
-                return Err(Error::Metadata(format!(
-                    "{NAME}: unexpected configuration entry {k:?}: {v}"
-                )));
-            }
-        }
+        super::check_keys(obj, &["offset", "scale", "dtype", "astype"], NAME)?;
         let num = |k: &str| -> Result<(f64, Value)> {
             let v = obj
                 .get(k)
@@ -58,19 +52,7 @@ impl FixedScaleOffsetCodec {
                 .ok_or_else(|| Error::Metadata(format!("{NAME}: \"{k}\" must be a number, got {v}")))?;
             Ok((f, v.clone()))
         };
-        let dt = |k: &str| -> Result<Option<DType>> {
-            match obj.get(k).filter(|v| !v.is_null()) {
-                None => Ok(None),
-                Some(v) => {
-                    let s = v
-                        .as_str()
-                        .ok_or_else(|| Error::Metadata(format!("{NAME}: {k} must be a string, got {v}")))?;
-                    DType::parse(s)
-                        .map(Some)
-                        .ok_or_else(|| Error::Unsupported(format!("{NAME}: unsupported {k} {s:?}")))
-                }
-            }
-        };
+        let dt = |k: &str| super::dtype_entry(obj, k, NAME);
         let (offset, raw_offset) = num("offset")?;
         let (scale, raw_scale) = num("scale")?;
         let dtype = dt("dtype")?.ok_or_else(|| Error::Metadata(format!("{NAME}: missing \"dtype\"")))?;

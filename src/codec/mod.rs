@@ -37,6 +37,35 @@ pub(crate) fn check_v2_id(obj: &serde_json::Map<String, Value>, id: &str, name: 
     }
 }
 
+/// Refuse configuration entries other than `allowed` (and "id"), naming them.
+pub(crate) fn check_keys(cfg: &serde_json::Map<String, Value>, allowed: &[&str], name: &str) -> Result<()> {
+    match cfg
+        .iter()
+        .find(|(k, _)| k.as_str() != "id" && !allowed.contains(&k.as_str()))
+    {
+        Some((k, v)) => Err(crate::error::Error::Metadata(format!(
+            "{name}: unexpected configuration entry {k:?}: {v}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A numcodecs `dtype`/`astype` entry (`"<f8"`, `"float32"`); None when absent.
+pub(crate) fn dtype_entry(cfg: &serde_json::Map<String, Value>, key: &str, name: &str) -> Result<Option<delta::DType>> {
+    use crate::error::Error;
+    match cfg.get(key).filter(|v| !v.is_null()) {
+        None => Ok(None),
+        Some(v) => {
+            let s = v
+                .as_str()
+                .ok_or_else(|| Error::Metadata(format!("{name}: {key} must be a string, got {v}")))?;
+            delta::DType::parse(s)
+                .map(Some)
+                .ok_or_else(|| Error::Unsupported(format!("{name}: unsupported {key} {s:?}")))
+        }
+    }
+}
+
 /// What a bytes->bytes codec may need to know about the data it receives.
 #[derive(Debug, Clone, Copy)]
 pub struct CodecContext {

@@ -45,31 +45,18 @@ impl QuantizeCodec {
     }
 
     fn parse(cfg: &Map<String, Value>, ctx: CodecContext) -> Result<Self> {
-        for (k, v) in cfg {
-            if !matches!(k.as_str(), "id" | "digits" | "dtype" | "astype") {
-                return Err(Error::Metadata(format!(
-                    "{NAME}: unexpected configuration entry {k:?}: {v}"
-                )));
-            }
-        }
+        super::check_keys(cfg, &["digits", "dtype", "astype"], NAME)?;
         let digits = cfg
             .get("digits")
             .and_then(Value::as_i64)
             .ok_or_else(|| Error::Metadata(format!("{NAME}: \"digits\" must be an integer")))?;
         let dt = |k: &str| -> Result<Option<DType>> {
-            match cfg.get(k).filter(|v| !v.is_null()) {
-                None => Ok(None),
-                Some(v) => {
-                    let s = v
-                        .as_str()
-                        .ok_or_else(|| Error::Metadata(format!("{NAME}: {k} must be a string, got {v}")))?;
-                    match DType::parse(s) {
-                        Some(d) if matches!(d.kind, Kind::F32 | Kind::F64) => Ok(Some(d)),
-                        _ => Err(Error::Unsupported(format!(
-                            "{NAME}: {k} {s:?} (float32 or float64 only)"
-                        ))),
-                    }
-                }
+            match super::dtype_entry(cfg, k, NAME)? {
+                Some(d) if !matches!(d.kind, Kind::F32 | Kind::F64) => Err(Error::Unsupported(format!(
+                    "{NAME}: {k} {} (float32 or float64 only)",
+                    d.numpy_str()
+                ))),
+                other => Ok(other),
             }
         };
         // zarr-python fills in a missing dtype from the array; so does the context here.

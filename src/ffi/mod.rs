@@ -73,7 +73,8 @@ pub const ZARR_VERSION_PATCH: c_int = 0;
 /// MAJOR * 10000 + MINOR * 100 + PATCH
 pub const ZARR_VERSION_NUMBER: c_int = 10000;
 
-fn status_of(e: &Error) -> c_int {
+/// The C status of an error: the one mapping, shared with `jni`.
+pub(crate) fn status_of(e: &Error) -> c_int {
     match e {
         Error::InvalidArgument(_) => ZARR_EINVAL,
         Error::NotFound(_) => ZARR_ENOTFOUND,
