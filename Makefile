@@ -78,6 +78,7 @@ install: lib
 # ---- netCDF-C plugin: libzarr_netcdf.so (netcdf/), a user-defined format
 # that lets netCDF programs read and write Zarr. Needs libnetcdf-dev.
 netcdf:
+	bash scripts/netcdf-deps.sh
 	$(CARGO) build --release -p zarr_netcdf
 
 test-netcdf: lib h5filters
@@ -221,7 +222,7 @@ install: install-java
 # `make test` runs these too (an extra prerequisite of `test`).
 test: test-cloud
 
-test-cloud: lib
+test-cloud: lib netcdf
 	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/cloud/run.sh
 
 bench-cloud: lib

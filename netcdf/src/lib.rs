@@ -173,7 +173,29 @@ fn parse_path(path: &str) -> (String, Vec<String>) {
             words.extend(v.split(',').filter(|w| !w.is_empty()).map(str::to_ascii_lowercase));
         }
     }
-    (base.to_owned(), words)
+    (undo_s3_rewrite(base), words)
+}
+
+/// netCDF-C rewrites `s3://bucket/key` into the AWS path-style URL
+/// `https://s3.<region>.amazonaws.com/bucket/key` (or the virtual-host form
+/// `https://bucket.s3.<region>.amazonaws.com/key`) before a dispatch table
+/// sees it. Turn those back into `s3://` so libzarr's S3 store, with its
+/// credentials, region and endpoint from the environment, opens them.
+fn undo_s3_rewrite(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")) else {
+        return url.to_owned();
+    };
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let aws = |h: &str| h == "s3.amazonaws.com" || (h.starts_with("s3.") && h.ends_with(".amazonaws.com"));
+    if aws(host) {
+        return format!("s3://{path}");
+    }
+    if let Some((bucket, h)) = host.split_once('.') {
+        if aws(h) {
+            return format!("s3://{bucket}/{path}");
+        }
+    }
+    url.to_owned()
 }
 
 #[no_mangle]
@@ -943,6 +965,16 @@ mod tests {
         assert_eq!(u, "file:///d/x.zarr");
         assert_eq!(w, vec!["udf0", "udf0", "v2"]);
         assert_eq!(parse_path("/plain/p.zarr"), ("/plain/p.zarr".into(), vec![]));
+        let (u, _) = parse_path("https://s3.us-east-1.amazonaws.com/bkt/run/x.zarr#mode=udf0,udf0,s3");
+        assert_eq!(u, "s3://bkt/run/x.zarr");
+        assert_eq!(
+            parse_path("https://bkt.s3.eu-west-2.amazonaws.com/x.zarr").0,
+            "s3://bkt/x.zarr"
+        );
+        assert_eq!(
+            parse_path("https://example.org/data/x.zarr").0,
+            "https://example.org/data/x.zarr"
+        );
     }
 
     #[test]

@@ -9,21 +9,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2
 
-need=()
-command -v ncdump >/dev/null 2>&1 || need+=(netcdf-bin)
-[ -f /usr/include/netcdf_dispatch.h ] || need+=(libnetcdf-dev)
-command -v nf-config >/dev/null 2>&1 || need+=(libnetcdff-dev)
-command -v gfortran >/dev/null 2>&1 || need+=(gfortran)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "installing ${need[*]} ..."
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
-    ($SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}") >/dev/null || {
-        echo "could not install ${need[*]}"
-        exit 2
-    }
-fi
-
+bash scripts/netcdf-deps.sh || exit 2
 bash scripts/setup-venv.sh || exit 2
 CARGO=${CARGO:-cargo}
 $CARGO build --release -p zarr_netcdf || exit 2
