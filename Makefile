@@ -82,6 +82,10 @@ netcdf:
 	$(CARGO) build --release -p zarr_netcdf
 
 test-netcdf: lib h5filters
+	for f in zstd blosc; do \
+	    $(CARGO) clippy --release --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
+	    $(CARGO) test --release -p zarr_h5filter --features $$f || exit 1; \
+	done
 	bash tests/netcdf/run.sh
 
 install-netcdf: netcdf h5filters
@@ -97,8 +101,6 @@ h5filters:
 	mkdir -p build/plugins
 	for f in zstd blosc; do \
 	    $(CARGO) build --release -p zarr_h5filter --features $$f && \
-	    $(CARGO) clippy --release --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
-	    $(CARGO) test --release -p zarr_h5filter --features $$f && \
 	    cp $(LIBDIR)/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
 	done
 
