@@ -1,5 +1,6 @@
 //! The handle table: open groups and arrays by `int64_t` id. Ids count up
 //! from 1 and are never reused, so a stale or made-up id is ZARR_EBADID.
+//! The JNI layer keeps its handles here too (one id space per process).
 
 use crate::error::{Error, Result};
 use crate::{Array, Group};
@@ -52,4 +53,10 @@ pub fn remove(id: i64) -> Result<()> {
         .remove(&id)
         .map(|_| ())
         .ok_or_else(|| Error::BadHandle(format!("handle {id} is not open")))
+}
+
+/// How many handles are open (C and Java together; the Java tests watch it).
+#[cfg(feature = "java")]
+pub fn count() -> usize {
+    TABLE.read().unwrap_or_else(|e| e.into_inner()).len()
 }

@@ -4,7 +4,7 @@
 //! and records the message for `zarr_last_error`.
 
 mod api;
-mod handles;
+pub(crate) mod handles;
 
 pub use api::*;
 
@@ -103,6 +103,15 @@ fn set_last_error(msg: String) {
     LAST_ERROR.with(|l| *l.borrow_mut() = c);
 }
 
+/// The message a caught panic carries (shared with `jni`).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 /// Run an entry point: panics become ZARR_EINTERNAL, errors their status,
 /// and both leave a message for `zarr_last_error` on this thread.
 fn guard(f: impl FnOnce() -> Result<(), Error>) -> c_int {
@@ -114,12 +123,7 @@ fn guard(f: impl FnOnce() -> Result<(), Error>) -> c_int {
             s
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            set_last_error(format!("internal error (please report): {what}"));
+            set_last_error(format!("internal error (please report): {}", panic_message(&*panic)));
             ZARR_EINTERNAL
         }
     }

@@ -27,10 +27,9 @@ use ::jni::objects::{JByteBuffer, JClass, JLongArray, JObject, JPrimitiveArray, 
 use ::jni::sys::{jboolean, jbyteArray, jdouble, jint, jlong, jlongArray, jsize, jstring, JNI_FALSE, JNI_TRUE};
 use ::jni::JNIEnv;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, LazyLock, RwLock};
+
+use std::sync::Arc;
 
 /// Largest rank accepted from Java (as the C ABI).
 const MAX_NDIM: usize = 64;
@@ -95,11 +94,7 @@ fn entry<'l, T>(env: &mut JNIEnv<'l>, default: T, f: impl FnOnce(&mut JNIEnv<'l>
             default
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+            let what = crate::ffi::panic_message(&*panic);
             throw_zarr(env, ZARR_EINTERNAL, &format!("internal error (please report): {what}"));
             default
         }
@@ -108,43 +103,8 @@ fn entry<'l, T>(env: &mut JNIEnv<'l>, default: T, f: impl FnOnce(&mut JNIEnv<'l>
 
 // ------------------------------------------------------------ handle table
 
-#[derive(Clone)]
-enum Node {
-    Group(Arc<Group>),
-    Array(Arc<Array>),
-}
-
-static TABLE: LazyLock<RwLock<HashMap<jlong, Node>>> = LazyLock::new(Default::default);
-static NEXT: AtomicI64 = AtomicI64::new(1);
-
-fn insert(node: Node) -> jlong {
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    TABLE.write().unwrap_or_else(|e| e.into_inner()).insert(id, node);
-    id
-}
-
-fn node(id: jlong) -> Result<Node, Error> {
-    TABLE
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&id)
-        .cloned()
-        .ok_or_else(|| Error::BadHandle(format!("handle {id} is not open")))
-}
-
-fn group(id: jlong) -> Result<Arc<Group>, Error> {
-    match node(id)? {
-        Node::Group(g) => Ok(g),
-        Node::Array(_) => Err(Error::BadHandle(format!("handle {id} is an array, not a group"))),
-    }
-}
-
-fn array(id: jlong) -> Result<Arc<Array>, Error> {
-    match node(id)? {
-        Node::Array(a) => Ok(a),
-        Node::Group(_) => Err(Error::BadHandle(format!("handle {id} is a group, not an array"))),
-    }
-}
+// Java handles live in the C API's table (`ffi::handles`): same ids, same rules.
+use crate::ffi::handles::{array, get as node, group, insert, Node};
 
 // ------------------------------------------------------------ conversions
 
@@ -471,14 +431,7 @@ extern "system" fn Java_io_github_libzarr_Native_open<'l>(
 
 #[no_mangle]
 extern "system" fn Java_io_github_libzarr_Native_close<'l>(mut env: JNIEnv<'l>, _c: JClass<'l>, h: jlong) {
-    entry(&mut env, (), |_| {
-        TABLE
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&h)
-            .map(|_| ())
-            .ok_or_else(|| Error::BadHandle(format!("handle {h} is not open")).into())
-    })
+    entry(&mut env, (), |_| Ok(crate::ffi::handles::remove(h)?))
 }
 
 #[no_mangle]
@@ -940,9 +893,7 @@ extern "system" fn Java_io_github_libzarr_Native_append<'l>(
 /// forgotten handles).
 #[no_mangle]
 extern "system" fn Java_io_github_libzarr_Native_openHandleCount<'l>(mut env: JNIEnv<'l>, _c: JClass<'l>) -> jlong {
-    entry(&mut env, 0, |_| {
-        Ok(TABLE.read().unwrap_or_else(|e| e.into_inner()).len() as jlong)
-    })
+    entry(&mut env, 0, |_| Ok(crate::ffi::handles::count() as jlong))
 }
 
 /// A deliberate panic, to test that panics become exceptions (used by the
