@@ -565,10 +565,7 @@ pub unsafe extern "C" fn zn_inq_var_all(
     guard(|| {
         let (ds, gi) = lookup(ncid)?;
         let ds = lock(&ds);
-        let v = usize::try_from(varid)
-            .ok()
-            .and_then(|i| ds.groups[gi].vars.get(i))
-            .ok_or(NC_ENOTVAR)?;
+        let v = ds.var(gi, varid)?;
         let size = type_size(v.xtype).ok_or(NC_EBADTYPE)?;
         // SAFETY: out-pointers from netCDF-C; dimidsp and chunksizesp hold ndims entries.
         unsafe {
@@ -657,10 +654,7 @@ pub unsafe extern "C" fn zn_get_vars(
         let (ds, gi) = lookup(ncid)?;
         let (array, xtype, shape) = {
             let ds = lock(&ds);
-            let v = usize::try_from(varid)
-                .ok()
-                .and_then(|i| ds.groups[gi].vars.get(i))
-                .ok_or(NC_ENOTVAR)?;
+            let v = ds.var(gi, varid)?;
             let shape: Vec<u64> = v.dimids.iter().map(|&d| ds.dims[d].len).collect();
             (v.array.clone(), v.xtype, shape)
         };
@@ -932,10 +926,7 @@ pub unsafe extern "C" fn zn_inq_var_quantize(ncid: c_int, varid: c_int, modep: *
     guard(|| {
         let (ds, gi) = lookup(ncid)?;
         let ds = lock(&ds);
-        let v = usize::try_from(varid)
-            .ok()
-            .and_then(|i| ds.groups[gi].vars.get(i))
-            .ok_or(NC_ENOTVAR)?;
+        let v = ds.var(gi, varid)?;
         let (m, nsd) = write::quantize_of(v);
         // SAFETY: out-pointers from netCDF-C.
         unsafe {

@@ -483,6 +483,21 @@ impl Dataset {
         });
     }
 
+    /// Variable `varid` of group `gi`, or NC_ENOTVAR.
+    pub fn var(&self, gi: usize, varid: std::ffi::c_int) -> Result<&Var, std::ffi::c_int> {
+        usize::try_from(varid)
+            .ok()
+            .and_then(|i| self.groups[gi].vars.get(i))
+            .ok_or(NC_ENOTVAR)
+    }
+
+    pub fn var_mut(&mut self, gi: usize, varid: std::ffi::c_int) -> Result<&mut Var, std::ffi::c_int> {
+        usize::try_from(varid)
+            .ok()
+            .and_then(|i| self.groups[gi].vars.get_mut(i))
+            .ok_or(NC_ENOTVAR)
+    }
+
     /// The child group `name` of group `gi`.
     pub fn child(&self, gi: usize, name: &str) -> Option<usize> {
         self.groups[gi]

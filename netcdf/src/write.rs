@@ -65,11 +65,14 @@ fn writable(ds: &Dataset) -> Result<(), c_int> {
     }
 }
 
-fn var_mut(ds: &mut Dataset, gi: usize, varid: c_int) -> Result<&mut Var, c_int> {
-    usize::try_from(varid)
-        .ok()
-        .and_then(|i| ds.groups[gi].vars.get_mut(i))
-        .ok_or(NC_ENOTVAR)
+/// Writable and in define mode: what nc_def_dim, nc_def_var and nc_def_grp need.
+fn defining(ds: &Dataset) -> Result<(), c_int> {
+    writable(ds)?;
+    if ds.define_mode {
+        Ok(())
+    } else {
+        Err(NC_ENOTINDEFINE)
+    }
 }
 
 /// A variable may change its storage only before its array exists.
@@ -92,7 +95,7 @@ fn define_var(ncid: c_int, varid: c_int, f: impl FnOnce(&mut Var, bool) -> Resul
         let mut ds = lock(&ds);
         writable(&ds)?;
         let v2 = is_v2(&ds);
-        let v = var_mut(&mut ds, gi, varid)?;
+        let v = ds.var_mut(gi, varid)?;
         definable(v)?;
         f(v, v2)
     })
@@ -322,10 +325,7 @@ pub unsafe extern "C" fn zn_def_dim(ncid: c_int, name: *const c_char, len: usize
         let name = unsafe { name_arg(name) }?;
         let (ds, gi) = lookup(ncid)?;
         let mut ds = lock(&ds);
-        writable(&ds)?;
-        if !ds.define_mode {
-            return Err(NC_ENOTINDEFINE);
-        }
+        defining(&ds)?;
         if ds.groups[gi].dims.iter().any(|&d| ds.dims[d].name == name) {
             return Err(NC_ENAMEINUSE);
         }
@@ -357,10 +357,7 @@ pub unsafe extern "C" fn zn_def_var(
         let name = unsafe { name_arg(name) }?;
         let (ds, gi) = lookup(ncid)?;
         let mut ds = lock(&ds);
-        writable(&ds)?;
-        if !ds.define_mode {
-            return Err(NC_ENOTINDEFINE);
-        }
+        defining(&ds)?;
         if crate::model::data_type_of(xtype).is_none() {
             log(&format!(
                 "variable \"{name}\": type {} is not supported (numeric types only; Zarr has no netCDF char or string arrays here)",
@@ -493,7 +490,7 @@ pub unsafe extern "C" fn zn_put_att(
             return Ok(());
         }
         let define = ds.define_mode;
-        let v = var_mut(&mut ds, gi, varid)?;
+        let v = ds.var_mut(gi, varid)?;
         if name == "_FillValue" {
             definable(v)?;
             if xtype != v.xtype || len != 1 {
@@ -569,10 +566,7 @@ pub unsafe extern "C" fn zn_def_grp(parent: c_int, name: *const c_char, new_ncid
         let name = unsafe { name_arg(name) }?;
         let (ds, gi) = lookup(parent)?;
         let mut ds = lock(&ds);
-        writable(&ds)?;
-        if !ds.define_mode {
-            return Err(NC_ENOTINDEFINE);
-        }
+        defining(&ds)?;
         if ds.child(gi, name).is_some() || ds.groups[gi].vars.iter().any(|v| v.name == name) {
             return Err(NC_ENAMEINUSE);
         }
@@ -688,12 +682,12 @@ pub unsafe extern "C" fn zn_def_var_chunking(ncid: c_int, varid: c_int, storage:
         let mut ds = lock(&ds);
         writable(&ds)?;
         let shape: Vec<u64> = {
-            let v = var_mut(&mut ds, gi, varid)?;
+            let v = ds.var_mut(gi, varid)?;
             definable(v)?;
             v.dimids.clone().iter().map(|&d| d as u64).collect()
         };
         let lens: Vec<u64> = shape.iter().map(|&d| ds.dims[d as usize].len.max(1)).collect();
-        let v = var_mut(&mut ds, gi, varid)?;
+        let v = ds.var_mut(gi, varid)?;
         if storage == NC_CONTIGUOUS {
             v.chunks = lens;
             return Ok(());
@@ -768,9 +762,8 @@ pub unsafe extern "C" fn zn_put_vars(
         writable(&ds)?;
         // netCDF-4 leaves define mode by itself when data is written.
         end_define(&mut ds)?;
-        let vi = usize::try_from(varid).map_err(|_| NC_ENOTVAR)?;
         let (xtype, dimids) = {
-            let v = ds.groups[gi].vars.get(vi).ok_or(NC_ENOTVAR)?;
+            let v = ds.var(gi, varid)?;
             (v.xtype, v.dimids.clone())
         };
         let mem = if memtype == NC_NAT { xtype } else { memtype };
@@ -813,7 +806,7 @@ pub unsafe extern "C" fn zn_put_vars(
         if value.is_null() {
             return Err(NC_EINVAL);
         }
-        let a = ds.groups[gi].vars[vi].array.clone().ok_or(NC_EINTERNAL)?;
+        let a = ds.var(gi, varid)?.array.clone().ok_or(NC_EINTERNAL)?;
         drop(ds);
         let sel = zarr::Selection::new(&shape, &st, &ct, sd.as_deref()).map_err(nc_err)?;
         // SAFETY: value holds the product of count elements of memtype.
