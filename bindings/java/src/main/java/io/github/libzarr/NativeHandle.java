@@ -2,6 +2,7 @@ package io.github.libzarr;
 
 import java.lang.ref.Cleaner;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.Map;
 import java.util.function.LongFunction;
 
 /**
@@ -44,6 +45,28 @@ abstract class NativeHandle implements AutoCloseable {
     }
 
     /** Run {@code f} with the open handle id; IllegalStateException once closed. */
+    // Every handle is a group or an array, and both carry attributes.
+
+    /** The attributes as JSON object text. */
+    public String attributesJson() {
+        return call(Native::attributes);
+    }
+
+    /** The attributes (see {@link Json} for the Java types of the values). */
+    public Map<String, Object> attributes() {
+        return Json.parseObject(attributesJson());
+    }
+
+    /** Replace the attributes. */
+    public void setAttributes(Map<String, ?> attributes) {
+        setAttributesJson(Json.write(attributes));
+    }
+
+    /** Replace the attributes with a JSON object text. */
+    public void setAttributesJson(String json) {
+        run(h -> Native.setAttributes(h, json));
+    }
+
     final <T> T call(LongFunction<T> f) {
         ReentrantReadWriteLock.ReadLock r = lock.readLock();
         r.lock();

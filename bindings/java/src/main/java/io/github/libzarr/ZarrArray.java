@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * An open array. Selections are netCDF hyperslabs: {@code start} (long per
@@ -108,26 +107,6 @@ public final class ZarrArray extends NativeHandle {
     public void setDimensionNames(List<String> names) {
         String json = Json.write(names);
         run(h -> Native.setDimensionNames(h, json));
-    }
-
-    /** The attributes as JSON object text. */
-    public String attributesJson() {
-        return call(Native::attributes);
-    }
-
-    /** The attributes (see {@link Json} for the Java types of the values). */
-    public Map<String, Object> attributes() {
-        return Json.parseObject(attributesJson());
-    }
-
-    /** Replace the attributes. */
-    public void setAttributes(Map<String, ?> attributes) {
-        setAttributesJson(Json.write(attributes));
-    }
-
-    /** Replace the attributes with a JSON object text. */
-    public void setAttributesJson(String json) {
-        run(h -> Native.setAttributes(h, json));
     }
 
     /** Store chunks that are entirely fill value (true) or leave them out (false, the default). */

@@ -134,26 +134,6 @@ public final class ZarrGroup extends NativeHandle {
         return out;
     }
 
-    /** The attributes as JSON object text. */
-    public String attributesJson() {
-        return call(Native::attributes);
-    }
-
-    /** The attributes (see {@link Json} for the Java types of the values). */
-    public Map<String, Object> attributes() {
-        return Json.parseObject(attributesJson());
-    }
-
-    /** Replace the attributes. */
-    public void setAttributes(Map<String, ?> attributes) {
-        setAttributesJson(Json.write(attributes));
-    }
-
-    /** Replace the attributes with a JSON object text. */
-    public void setAttributesJson(String json) {
-        run(h -> Native.setAttributes(h, json));
-    }
-
     /** Delete the array or group at {@code path} and everything below it. */
     public void delete(String path) {
         run(h -> Native.delete(h, path));
