@@ -6,62 +6,14 @@
 //! and that chunk. Run: `cargo bench --bench sharded -- [--size N]`.
 
 use serde_json::json;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use zarr::store::{fs::FsStore, ListEntry, Store};
+use zarr::store::fs::FsStore;
 use zarr::{DataType, Group, Mode, Selection, ZarrFormat};
 
-#[derive(Debug)]
-struct Counting {
-    inner: FsStore,
-    bytes: AtomicU64,
-    requests: AtomicU64,
-}
-
-impl Counting {
-    fn seen(&self, v: Option<Vec<u8>>) -> Option<Vec<u8>> {
-        if let Some(b) = &v {
-            self.bytes.fetch_add(b.len() as u64, Ordering::Relaxed);
-            self.requests.fetch_add(1, Ordering::Relaxed);
-        }
-        v
-    }
-    fn take(&self) -> (u64, u64) {
-        (
-            self.bytes.swap(0, Ordering::Relaxed),
-            self.requests.swap(0, Ordering::Relaxed),
-        )
-    }
-}
-
-impl Store for Counting {
-    fn id(&self) -> &str {
-        self.inner.id()
-    }
-    fn get(&self, key: &str) -> zarr::Result<Option<Vec<u8>>> {
-        Ok(self.seen(self.inner.get(key)?))
-    }
-    fn get_range(&self, key: &str, offset: u64, len: u64) -> zarr::Result<Option<Vec<u8>>> {
-        Ok(self.seen(self.inner.get_range(key, offset, len)?))
-    }
-    fn get_suffix(&self, key: &str, len: u64) -> zarr::Result<Option<Vec<u8>>> {
-        Ok(self.seen(self.inner.get_suffix(key, len)?))
-    }
-    fn set(&self, key: &str, value: &[u8]) -> zarr::Result<()> {
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> zarr::Result<()> {
-        self.inner.delete(key)
-    }
-    fn delete_prefix(&self, prefix: &str) -> zarr::Result<()> {
-        self.inner.delete_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> zarr::Result<Vec<ListEntry>> {
-        self.inner.list_dir(prefix)
-    }
-    // `reader` keeps the trait's default (through `get`), so streamed reads are counted too.
-}
+#[path = "../tests/common/counting.rs"]
+mod counting;
+use counting::Counting;
 
 fn value(z: u64, y: u64, x: u64) -> u16 {
     ((x + y * y / 32 + z * z * z) % 65536) as u16
@@ -77,11 +29,7 @@ fn main() {
         .unwrap_or(512);
     let (shard, inner) = (n / 2, 32u64.min(n / 2));
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let store = Arc::new(Counting {
-        inner: FsStore::open(dir.path().join("s.zarr"), true).unwrap(),
-        bytes: AtomicU64::new(0),
-        requests: AtomicU64::new(0),
-    });
+    let store = Arc::new(Counting::new(FsStore::open(dir.path().join("s.zarr"), true).unwrap()));
     let root = Group::open_root_in(store.clone(), Mode::Create, Some(ZarrFormat::V3)).unwrap();
     let shape = [n, n, n];
     let codecs = [json!({"name": "zstd", "configuration": {"level": 1, "checksum": false}})];
@@ -109,7 +57,9 @@ fn main() {
     a.read(&Selection::all(&shape), DataType::UInt16, &mut out).unwrap();
     let read_s = t.elapsed().as_secs_f64();
     assert!(out == data, "full read differs from the data written");
-    let (full_bytes, full_reqs) = store.take();
+    // Requests that found a value (every shard and inner chunk exists here).
+    let c = store.take();
+    let (full_bytes, full_reqs) = (c.bytes, c.found);
 
     // 1,000 single inner chunks at pseudo-random grid positions (fixed seed).
     let grid = n / inner;
@@ -135,7 +85,8 @@ fn main() {
         assert_eq!(first, value(start[0], start[1], start[2]), "inner chunk {c:?} differs");
     }
     let random_s = t.elapsed().as_secs_f64();
-    let (rand_bytes, rand_reqs) = store.take();
+    let c = store.take();
+    let (rand_bytes, rand_reqs) = (c.bytes, c.found);
     let index_bytes = (shard / inner).pow(3) * 16 + 4;
     let stored: u64 = std::fs::read_dir(dir.path().join("s.zarr/a/c"))
         .map(|_| walk(&dir.path().join("s.zarr/a/c")))

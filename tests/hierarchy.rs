@@ -1,60 +1,18 @@
 //! Consolidated metadata, dimension names and deletes through the safe Rust API.
 
 use serde_json::{json, Map, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use zarr::store::{memory::MemoryStore, ListEntry, Store};
+use zarr::store::{memory::MemoryStore, Store};
 use zarr::{DataType, Error, Group, Mode, NodeKind, Selection, ZarrFormat};
 
 /// A memory store that counts `get` calls.
-#[derive(Debug)]
-struct Counting {
-    id: String,
-    inner: MemoryStore,
-    gets: AtomicUsize,
-}
+#[path = "common/counting.rs"]
+mod counting;
 
-impl Counting {
-    fn new(name: &str) -> Arc<Counting> {
-        Arc::new(Counting {
-            id: format!("counting://{name}-{}", std::process::id()),
-            inner: MemoryStore::default(),
-            gets: AtomicUsize::new(0),
-        })
-    }
-    fn gets(&self) -> usize {
-        self.gets.load(Ordering::SeqCst)
-    }
-}
+type Counting = counting::Counting<MemoryStore>;
 
-impl Store for Counting {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn get(&self, key: &str) -> zarr::Result<Option<Vec<u8>>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        self.inner.get(key)
-    }
-    fn get_range(&self, key: &str, offset: u64, len: u64) -> zarr::Result<Option<Vec<u8>>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_range(key, offset, len)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> zarr::Result<()> {
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> zarr::Result<()> {
-        self.inner.delete(key)
-    }
-    fn delete_prefix(&self, prefix: &str) -> zarr::Result<()> {
-        self.inner.delete_prefix(prefix)
-    }
-    fn list_dir(&self, prefix: &str) -> zarr::Result<Vec<ListEntry>> {
-        self.inner.list_dir(prefix)
-    }
-    fn exists(&self, key: &str) -> zarr::Result<bool> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        self.inner.exists(key)
-    }
+fn counting_store() -> Arc<Counting> {
+    Arc::new(Counting::new(MemoryStore::default()))
 }
 
 fn attrs(v: Value) -> Map<String, Value> {
@@ -93,10 +51,10 @@ fn consolidated_present(store: &Counting, format: ZarrFormat) -> bool {
 #[test]
 fn consolidated_open_costs_one_metadata_read() {
     for format in [ZarrFormat::V2, ZarrFormat::V3] {
-        let store = Counting::new(&format!("one-read-{}", format.number()));
+        let store = counting_store();
         build(store.clone(), format).consolidate().unwrap();
         assert!(consolidated_present(&store, format));
-        let before = store.gets();
+        let before = store.lookups();
         let root = Group::open_root_in(store.clone(), Mode::Read, None).unwrap();
         assert_eq!(root.attributes().unwrap()["r"], 1);
         let names = root.list().unwrap();
@@ -112,7 +70,7 @@ fn consolidated_open_costs_one_metadata_read() {
         root.open_array("b").unwrap();
         // v3: the root zarr.json; v2: a probe for zarr.json, then .zmetadata.
         let expected = if format == ZarrFormat::V3 { 1 } else { 2 };
-        assert_eq!(store.gets() - before, expected, "v{}", format.number());
+        assert_eq!(store.lookups() - before, expected, "v{}", format.number());
         let mut out = vec![0u8; 16];
         a.read(&Selection::all(&[4]), DataType::Int32, &mut out).unwrap();
         assert_eq!(out[12..16], 4i32.to_ne_bytes());
@@ -122,7 +80,7 @@ fn consolidated_open_costs_one_metadata_read() {
 #[test]
 fn a_change_through_libzarr_drops_the_consolidated_copy() {
     for format in [ZarrFormat::V2, ZarrFormat::V3] {
-        let store = Counting::new(&format!("stale-{}", format.number()));
+        let store = counting_store();
         build(store.clone(), format).consolidate().unwrap();
         let reader = Group::open_root_in(store.clone(), Mode::Read, None).unwrap();
         let writer = Group::open_root_in(store.clone(), Mode::Write, None).unwrap();
@@ -151,7 +109,7 @@ fn a_change_through_libzarr_drops_the_consolidated_copy() {
 #[test]
 fn consolidated_metadata_wins_over_a_disagreeing_node_document() {
     for format in [ZarrFormat::V2, ZarrFormat::V3] {
-        let store = Counting::new(&format!("disagree-{}", format.number()));
+        let store = counting_store();
         build(store.clone(), format).consolidate().unwrap();
         // Another writer changes the node's own document, not the consolidated copy.
         match format {
@@ -170,7 +128,7 @@ fn consolidated_metadata_wins_over_a_disagreeing_node_document() {
 
 #[test]
 fn dimension_names_both_formats() {
-    let store = Counting::new("dims-3");
+    let store = counting_store();
     let root = Group::open_root_in(store.clone(), Mode::Create, Some(ZarrFormat::V3)).unwrap();
     let m = root
         .simple_metadata(DataType::Int8, &[2, 3], &[2, 3], None, None)
@@ -187,7 +145,7 @@ fn dimension_names_both_formats() {
     a.set_dimension_names(None).unwrap();
     assert_eq!(root.open_array("x").unwrap().dimension_names(), None);
 
-    let store = Counting::new("dims-2");
+    let store = counting_store();
     let root = Group::open_root_in(store.clone(), Mode::Create, Some(ZarrFormat::V2)).unwrap();
     let m = root
         .simple_metadata(DataType::Int8, &[2, 3], &[2, 3], None, None)
