@@ -1,27 +1,26 @@
 //! Arrays: reading and writing hyperslabs through the chunk grid.
 //!
-//! Reads decode the touched chunks in parallel and copy each selected element
-//! once into the caller's buffer (converting if asked). Writes convert and
-//! check the whole input first (so a value that does not fit changes nothing),
-//! then encode chunks in parallel; a partial chunk write is a read-modify-write
-//! under a per-chunk lock, so concurrent writers to one chunk lose nothing.
+//! [`read`] is the one read loop (selection -> chunk tasks -> the codec
+//! chain's partial decoder over a pinned byte source -> scatter into the
+//! caller's buffer), [`write`] the one write loop (whole chunks encoded
+//! directly, partial chunks and shards read-modify-written under the chunk
+//! lock), for every store and layout. Both copy each selected element once,
+//! converting between the memory type and the stored type.
 
 pub mod convert;
-pub mod empty;
 pub mod pool;
+mod read;
 mod resize;
 pub mod selection;
-mod shard;
+mod write;
 
 use crate::error::{Error, Result};
 use crate::metadata::{node, ArrayMetadata, DataType};
 use crate::store::{join, Store};
-use rayon::prelude::*;
+use selection::DimPiece;
 pub use selection::Selection;
-use selection::{ChunkTask, DimPiece};
 use serde_json::{Map, Value};
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, RwLock};
 
@@ -186,91 +185,6 @@ impl Array {
         join(&self.path, &meta.key_encoding.key(coords))
     }
 
-    /// Read a selection into `out` (C order, native endian, elements of `mem_type`).
-    /// On error the contents of `out` are unspecified.
-    pub fn read(&self, sel: &Selection, mem_type: DataType, out: &mut [u8]) -> Result<()> {
-        self.check_exists()?;
-        let meta = self.metadata();
-        let need = buffer_bytes(sel, &meta.shape, mem_type, out.len())?;
-        let out = &mut out[..need];
-        let tasks = sel.chunk_tasks(&meta.chunk_shape);
-        let shared = SharedOut::new(out);
-        if let Some(sh) = meta.codecs.sharding() {
-            let run = |t: &ChunkTask| self.read_shard(&meta, sh, t, sel, mem_type, &shared);
-            // A shard read holds one inner chunk at a time per thread.
-            let inner_bytes = sh.inner_shape.iter().product::<u64>() as usize * meta.dtype.size();
-            return if tasks.len() <= 1 {
-                tasks.iter().try_for_each(run)
-            } else {
-                self.task_pool(inner_bytes)
-                    .install(|| tasks.par_iter().try_for_each(run))
-            };
-        }
-        let concurrency = self.store.concurrency();
-        if concurrency > 0 && tasks.len() > 1 {
-            return self.read_batched(&meta, &tasks, sel, mem_type, &shared, concurrency);
-        }
-        let stream = meta.codecs.can_stream();
-        let run = |t: &ChunkTask| -> Result<()> {
-            let key = self.chunk_key(&meta, &t.coords);
-            let to_out = |src: Src| scatter(src, meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, &shared);
-            if stream {
-                // Decode while scattering: no whole decoded chunk in memory.
-                return match self.store.reader(&key)? {
-                    None => to_out(Src::Fill(meta.fill_value.as_bytes())),
-                    Some(r) => {
-                        let decoded = meta
-                            .codecs
-                            .decode_stream(r)
-                            .ok_or_else(|| Error::Internal("codec chain stopped streaming".into()))?;
-                        // Decode in large blocks: asking a decoder for one short
-                        // row at a time costs more than the decoding.
-                        let buffered = std::io::BufReader::with_capacity(1 << 18, decoded);
-                        scatter_stream(buffered, &meta, &t.pieces, sel, mem_type, &shared, &key)
-                    }
-                };
-            }
-            match self.store.get(&key)? {
-                None => to_out(Src::Fill(meta.fill_value.as_bytes())),
-                Some(stored) => to_out(Src::Chunk(&meta.codecs.decode(stored, &meta.chunk_shape, &key)?)),
-            }
-        };
-        if tasks.len() <= 1 {
-            tasks.iter().try_for_each(run)
-        } else {
-            pool::current().install(|| tasks.par_iter().try_for_each(run))
-        }
-    }
-
-    /// Write `input` (C order, native endian, elements of `mem_type`) to a selection.
-    pub fn write(&self, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
-        self.check_writable()?;
-        self.check_exists()?;
-        let meta = self.metadata();
-        let need = buffer_bytes(sel, &meta.shape, mem_type, input.len())?;
-        let input = &input[..need];
-        // All or nothing for conversion errors: check before touching the store.
-        convert::check_all(input, mem_type, meta.dtype)?;
-        self.write_with(&meta, sel, mem_type, input)
-    }
-
-    /// Write an already checked input under the given metadata.
-    fn write_with(&self, meta: &ArrayMetadata, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
-        let tasks = sel.chunk_tasks(&meta.chunk_shape);
-        let write_empty = self.write_empty_chunks();
-        let run = |t: &ChunkTask| match meta.codecs.sharding() {
-            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty),
-            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty),
-        };
-        if tasks.len() <= 1 {
-            tasks.iter().try_for_each(run)
-        } else {
-            // A write task holds a decoded and an encoded chunk (or shard).
-            self.task_pool(meta.chunk_bytes().saturating_mul(2))
-                .install(|| tasks.par_iter().try_for_each(run))
-        }
-    }
-
     /// The pool chunk tasks run on: the compute pool for local stores; for
     /// stores with request latency an I/O pool as wide as the requests the
     /// store wants in flight (each task mostly waits on the network), but
@@ -281,131 +195,6 @@ impl Array {
             n => pool::io(n.min((512usize << 20) / task_bytes.max(1)).max(1)),
         }
     }
-
-    /// Read chunks from a store with request latency: the store streams the
-    /// chunks' bytes ([`Store::get_stream`], `concurrency` requests in
-    /// flight) and every thread of the compute pool decodes them as they
-    /// arrive, so I/O and decoding overlap.
-    fn read_batched(
-        &self,
-        meta: &ArrayMetadata,
-        tasks: &[ChunkTask],
-        sel: &Selection,
-        mem_type: DataType,
-        out: &SharedOut,
-        concurrency: usize,
-    ) -> Result<()> {
-        let keys: Vec<String> = tasks.iter().map(|t| self.chunk_key(meta, &t.coords)).collect();
-        // Requests in flight and fetched values waiting for a decoder: the
-        // store's concurrency, but at most ~256 MiB of decoded chunks each.
-        let by_memory = (256usize << 20) / meta.chunk_bytes().max(1);
-        let buffer = concurrency.min(by_memory).max(1);
-        let fetched = Mutex::new(self.store.get_stream(keys.clone(), buffer));
-        let failed = AtomicBool::new(false);
-        let decode = |i: usize, value: Result<Option<Vec<u8>>>| -> Result<()> {
-            let t = &tasks[i];
-            let to_out = |src: Src| scatter(src, meta.dtype, &meta.chunk_shape, &t.pieces, sel, mem_type, out);
-            match value? {
-                None => to_out(Src::Fill(meta.fill_value.as_bytes())),
-                Some(stored) => to_out(Src::Chunk(&meta.codecs.decode(stored, &meta.chunk_shape, &keys[i])?)),
-            }
-        };
-        let pool = pool::current();
-        let workers = pool.current_num_threads().min(tasks.len()).max(1);
-        pool.install(|| {
-            (0..workers).into_par_iter().try_for_each(|_| loop {
-                if failed.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                let next = fetched.lock().unwrap_or_else(|e| e.into_inner()).next();
-                let Some((i, value)) = next else { return Ok(()) };
-                if let Err(e) = decode(i, value) {
-                    failed.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
-            })
-        })
-    }
-
-    fn write_chunk(
-        &self,
-        meta: &ArrayMetadata,
-        t: &ChunkTask,
-        sel: &Selection,
-        mem_type: DataType,
-        input: &[u8],
-        write_empty: bool,
-    ) -> Result<()> {
-        let key = self.chunk_key(meta, &t.coords);
-        let _guard = lock_chunk(self.store.id(), &key);
-        // Other processes' writers too, when the store was opened with process locks.
-        let _process_guard = self.store.lock_key(&key)?;
-        // Does the selection cover every in-bounds element of this chunk?
-        let covers = t.pieces.iter().enumerate().all(|(d, p)| {
-            let c = meta.chunk_shape[d];
-            let in_bounds = c.min(meta.shape[d] - p.chunk * c);
-            p.n == in_bounds
-        });
-        let chunk = updated_chunk(
-            meta,
-            &meta.chunk_shape,
-            covers,
-            &t.pieces,
-            sel,
-            mem_type,
-            input,
-            &key,
-            || match self.store.get(&key)? {
-                Some(stored) => meta.codecs.decode(stored, &meta.chunk_shape, &key).map(Some),
-                None => Ok(None),
-            },
-        )?;
-        if !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
-            return self.store.delete(&key);
-        }
-        let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
-        self.store.set(&key, &encoded)
-    }
-}
-
-/// The new decoded contents of one chunk of `chunk_shape` after a write of
-/// `pieces` of it: `covers` says the write reaches every in-bounds element
-/// (no old contents needed); otherwise `old` gives the stored chunk decoded.
-#[allow(clippy::too_many_arguments)]
-fn updated_chunk(
-    meta: &ArrayMetadata,
-    chunk_shape: &[u64],
-    covers: bool,
-    pieces: &[DimPiece],
-    sel: &Selection,
-    mem_type: DataType,
-    input: &[u8],
-    key: &str,
-    old: impl FnOnce() -> Result<Option<Vec<u8>>>,
-) -> Result<Vec<u8>> {
-    let bytes = chunk_shape.iter().product::<u64>() as usize * meta.dtype.size();
-    // Every element overwritten (a whole interior chunk): no pre-fill needed.
-    let overwrites_all = pieces.iter().zip(chunk_shape).all(|(p, &c)| p.n == c);
-    let filled = || -> Result<Vec<u8>> {
-        let mut v = crate::error::try_alloc(bytes, format_args!("chunk {key}"))?;
-        let f = meta.fill_value.as_bytes();
-        if f.iter().any(|&b| b != 0) {
-            v.chunks_exact_mut(f.len()).for_each(|e| e.copy_from_slice(f));
-        }
-        Ok(v)
-    };
-    let mut chunk = if overwrites_all {
-        crate::error::try_alloc(bytes, format_args!("chunk {key}"))?
-    } else if covers {
-        filled()?
-    } else {
-        match old()? {
-            Some(c) => c,
-            None => filled()?,
-        }
-    };
-    gather(input, mem_type, sel, pieces, &mut chunk, meta.dtype, chunk_shape)?;
-    Ok(chunk)
 }
 
 /// Check a selection against the array's current shape and the caller's
@@ -460,12 +249,6 @@ impl SharedOut {
         // SAFETY: in bounds (checked above) and disjoint per the contract.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(off), len) }
     }
-}
-
-enum Src<'a> {
-    Chunk(&'a [u8]),
-    /// One element repeated (a missing chunk).
-    Fill(&'a [u8]),
 }
 
 fn c_strides(shape: &[u64]) -> Vec<usize> {
@@ -533,130 +316,6 @@ fn for_each_run(
     }
 }
 
-/// Copy a chunk's selected elements into the output buffer.
-fn scatter(
-    src: Src,
-    dtype: DataType,
-    chunk_shape: &[u64],
-    pieces: &[DimPiece],
-    sel: &Selection,
-    mem_type: DataType,
-    out: &SharedOut,
-) -> Result<()> {
-    let es = dtype.size();
-    let ms = mem_type.size();
-    let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
-    match src {
-        Src::Chunk(chunk) => for_each_run(chunk_shape, pieces, sel, |c, o, n| {
-            // SAFETY: runs of different chunks are disjoint output ranges.
-            let dst = unsafe { out.slice(o * ms, n * ms) };
-            convert::convert(&chunk[c * es..], dtype, inner_stride * es, dst, mem_type, ms, n)
-        }),
-        Src::Fill(f) => {
-            // Convert the fill once, then replicate it (a memset when its bytes agree).
-            let mut one = vec![0u8; ms];
-            convert::convert(f, dtype, es, &mut one, mem_type, ms, 1)?;
-            let same_bytes = one.iter().all(|&b| b == one[0]);
-            for_each_run(chunk_shape, pieces, sel, |_, o, n| {
-                // SAFETY: runs of different chunks are disjoint output ranges.
-                let dst = unsafe { out.slice(o * ms, n * ms) };
-                if same_bytes {
-                    dst.fill(one[0]);
-                } else {
-                    dst.chunks_exact_mut(ms).for_each(|e| e.copy_from_slice(&one));
-                }
-                Ok(())
-            })
-        }
-    }
-}
-
-/// As [`scatter`], reading the decoded chunk from a stream in one forward
-/// pass (runs come in increasing chunk order), then checking its length.
-fn scatter_stream<R: BufRead>(
-    mut r: R,
-    meta: &ArrayMetadata,
-    pieces: &[DimPiece],
-    sel: &Selection,
-    mem_type: DataType,
-    out: &SharedOut,
-    key: &str,
-) -> Result<()> {
-    let dtype = meta.dtype;
-    let es = dtype.size();
-    let ms = mem_type.size();
-    let total = meta.chunk_bytes();
-    let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
-    // Same type, contiguous run: decode straight into the caller's buffer.
-    let direct = inner_stride == 1 && mem_type == dtype && dtype != DataType::Bool;
-    let io_err = |e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
-            Error::Codec(format!(
-                "chunk {key}: decoded data is shorter than the chunk ({total} bytes)"
-            ))
-        } else {
-            Error::Codec(format!("chunk {key}: {e}"))
-        }
-    };
-    let mut pos = 0usize;
-    let mut scratch = Vec::new();
-    for_each_run(&meta.chunk_shape, pieces, sel, |c, o, n| {
-        let off = c * es;
-        let skip = (off - pos) as u64;
-        if skip > 0 && std::io::copy(&mut r.by_ref().take(skip), &mut std::io::sink()).map_err(io_err)? != skip {
-            return Err(io_err(std::io::ErrorKind::UnexpectedEof.into()));
-        }
-        let span = ((n - 1) * inner_stride + 1) * es;
-        // SAFETY: runs of different chunks are disjoint output ranges.
-        let dst = unsafe { out.slice(o * ms, n * ms) };
-        if direct {
-            r.read_exact(dst).map_err(io_err)?;
-        } else {
-            scratch.resize(span, 0);
-            r.read_exact(&mut scratch).map_err(io_err)?;
-            convert::convert(&scratch, dtype, inner_stride * es, dst, mem_type, ms, n)?;
-        }
-        pos = off + span;
-        Ok(())
-    })?;
-    // Read to the end: a stream longer than the chunk is corrupt, and codecs
-    // verify their checksums there.
-    let rest = std::io::copy(&mut r, &mut std::io::sink()).map_err(io_err)? as usize;
-    if pos + rest != total {
-        return Err(Error::Codec(format!(
-            "chunk {key}: decoded to {} bytes, expected {total}",
-            pos + rest
-        )));
-    }
-    Ok(())
-}
-
-/// Copy the selected elements of the input into a chunk buffer.
-fn gather(
-    input: &[u8],
-    mem_type: DataType,
-    sel: &Selection,
-    pieces: &[DimPiece],
-    chunk: &mut [u8],
-    dtype: DataType,
-    chunk_shape: &[u64],
-) -> Result<()> {
-    let es = dtype.size();
-    let ms = mem_type.size();
-    let inner_stride = sel.stride().last().copied().unwrap_or(1) as usize;
-    for_each_run(chunk_shape, pieces, sel, |c, o, n| {
-        convert::convert(
-            &input[o * ms..],
-            mem_type,
-            ms,
-            &mut chunk[c * es..],
-            dtype,
-            inner_stride * es,
-            n,
-        )
-    })
-}
-
 /// Attributes of any node as JSON text helpers.
 pub fn attrs_from_json(text: &str) -> Result<Map<String, Value>> {
     match serde_json::from_str::<Value>(text) {
@@ -668,6 +327,7 @@ pub fn attrs_from_json(text: &str) -> Result<Map<String, Value>> {
 
 #[cfg(test)]
 mod tests {
+    use super::selection::ChunkTask;
     use super::*;
 
     /// Every (chunk element, output element) pair the runs visit, in order.

@@ -16,6 +16,7 @@ pub mod delta;
 pub mod fixedscaleoffset;
 pub mod gzip;
 pub mod lz4;
+pub mod partial;
 pub mod pipeline;
 pub mod quantize;
 pub mod registry;

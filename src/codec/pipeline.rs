@@ -453,6 +453,12 @@ impl CodecChain {
         ))
     }
 
+    /// Tests: append a bytes->bytes codec (one the registry does not know).
+    #[cfg(test)]
+    pub(crate) fn push_bytes_codec(&mut self, c: Arc<dyn BytesCodec>) {
+        self.bytes_codecs.push(c);
+    }
+
     pub fn format(&self) -> ZarrFormat {
         self.format
     }
@@ -465,6 +471,32 @@ impl CodecChain {
             (true, true) => self.sharding.as_deref(),
             _ => None,
         }
+    }
+
+    /// The decoder of one stored chunk of `shape` read through `source`:
+    /// ranged reads of the inner chunks for sharding alone, a stream for
+    /// chains that stream, the whole chunk otherwise.
+    pub fn partial_decoder<'a>(
+        &'a self,
+        source: &'a dyn crate::store::ByteSource,
+        shape: &'a [u64],
+    ) -> Box<dyn super::partial::PartialDecoder + 'a> {
+        use super::partial::{Streamed, Whole};
+        if let Some(sh) = self.sharding() {
+            return Box::new(super::sharding::ShardDecoder::new(sh, source, shape));
+        }
+        if self.can_stream() {
+            return Box::new(Streamed {
+                chain: self,
+                source,
+                shape,
+            });
+        }
+        Box::new(Whole {
+            chain: self,
+            source,
+            shape,
+        })
     }
 
     /// Encode one chunk given as native-endian C-order elements of `shape`.

@@ -2,21 +2,27 @@
 //! of inner chunks, each encoded by an inner codec chain, plus an index of
 //! `(offset, nbytes)` u64 pairs in C order of the inner grid (both 2^64-1 for
 //! an inner chunk that is not stored). The engine's chunk grid is the shard
-//! grid; the array code reads the index and then only the inner chunks a
-//! selection needs (see `array::shard`).
+//! grid. Reads go through [`ShardDecoder`]: one ranged read for the index,
+//! then only the inner chunks a region needs, nearby ones merged into one
+//! ranged read ([`crate::store::source::LOCAL_COALESCE_GAP`]), decoded in
+//! parallel on the calling pool; a nested shard is decoded the same way
+//! inside its outer shard's bytes.
 //!
-//! When sharding is nested inside another shard, or other codecs surround it
-//! (a transpose before, a checksum or compressor after), there is no ranged
-//! access to exploit: the chain decodes and encodes whole shards through
-//! [`ShardingCodec::decode_whole`] and [`ShardingCodec::encode_whole`]. Those
-//! always leave out inner chunks that are all fill value (as zarr-python's
-//! default does); readers see fill either way.
+//! When other codecs surround sharding (a transpose before, a checksum or
+//! compressor after), there is no ranged access to exploit: the chain
+//! decodes and encodes whole shards through [`ShardingCodec::decode_whole`]
+//! and [`ShardingCodec::encode_whole`]. Those always leave out inner chunks
+//! that are all fill value (as zarr-python's default does); readers see
+//! fill either way.
 
+use super::partial::{Block, Emit, PartialDecoder, Region};
 use super::pipeline::CodecChain;
-use crate::array::empty::is_all_fill;
 use crate::error::{Error, Result};
+use crate::metadata::fill::is_all_fill;
 use crate::metadata::{DataType, FillValue};
-use crate::store::Store;
+use crate::store::source::{changed, BytesSource, MAX_COALESCED};
+use crate::store::ByteSource;
+use rayon::prelude::*;
 use serde_json::{json, Value};
 
 /// Index entry of an inner chunk that is not stored.
@@ -168,13 +174,14 @@ impl ShardingCodec {
     }
 
     /// Fetch and check a shard's index with one ranged read; None: no shard.
-    pub fn read_index(&self, store: &dyn Store, key: &str, shard_shape: &[u64]) -> Result<Option<Vec<Entry>>> {
+    pub fn read_index(&self, source: &dyn ByteSource, shard_shape: &[u64]) -> Result<Option<Vec<Entry>>> {
+        let key = source.key();
         let grid = self.grid(shard_shape);
         let size = self.index_bytes(grid.iter().product::<u64>() as usize);
         let got = if self.index_at_start {
-            store.get_range(key, 0, size as u64)?
+            source.get_range(0, size as u64)?
         } else {
-            store.get_suffix(key, size as u64)?
+            source.get_suffix(size as u64)?
         };
         let Some(bytes) = got else { return Ok(None) };
         if bytes.len() < size {
@@ -310,6 +317,132 @@ impl ShardingCodec {
     }
 }
 
+/// Reads a region of one shard: its index, then the inner chunks the region
+/// touches. Inner chunks stored close together (gaps up to the source's
+/// [`ByteSource::coalesce_gap`], at most [`MAX_COALESCED`] bytes a read)
+/// are fetched in one ranged read; the reads and the decoding run in
+/// parallel on the current rayon pool.
+pub struct ShardDecoder<'a> {
+    codec: &'a ShardingCodec,
+    source: &'a dyn ByteSource,
+    shape: &'a [u64],
+}
+
+/// Stored inner chunks fetched by one ranged read: `(coords, offset, nbytes)`.
+struct Run {
+    offset: u64,
+    len: u64,
+    chunks: Vec<(Vec<u64>, u64, u64)>,
+}
+
+/// Group stored inner chunks (sorted by offset) into ranged reads.
+fn coalesce(mut stored: Vec<(Vec<u64>, u64, u64)>, gap: u64) -> Vec<Run> {
+    stored.sort_by_key(|c| c.1);
+    let mut runs: Vec<Run> = vec![];
+    for (coords, off, n) in stored {
+        let end = off + n;
+        if let Some(r) = runs.last_mut() {
+            let r_end = r.offset + r.len;
+            if off <= r_end.saturating_add(gap) && end.max(r_end) - r.offset <= MAX_COALESCED {
+                r.len = end.max(r_end) - r.offset;
+                r.chunks.push((coords, off, n));
+                continue;
+            }
+        }
+        runs.push(Run {
+            offset: off,
+            len: n,
+            chunks: vec![(coords, off, n)],
+        });
+    }
+    runs
+}
+
+impl<'a> ShardDecoder<'a> {
+    pub fn new(codec: &'a ShardingCodec, source: &'a dyn ByteSource, shape: &'a [u64]) -> Self {
+        ShardDecoder { codec, source, shape }
+    }
+
+    /// Decode one inner chunk from its stored bytes and hand it over.
+    fn inner(&self, coords: &[u64], bytes: &[u8], region: &Region, emit: &Emit) -> Result<()> {
+        let key = self.source.key();
+        let inner = &self.codec.inner_shape;
+        let origin: Vec<u64> = coords.iter().zip(inner).map(|(c, s)| c * s).collect();
+        let name = format!("{key} (inner chunk {coords:?})");
+        if self.codec.inner.sharding().is_some() {
+            // A nested shard: its own index and inner chunks, within these bytes.
+            let Some(sub) = region.restrict(&origin, inner) else {
+                return Ok(());
+            };
+            let source = BytesSource::new(&name, Some(bytes));
+            let shifted = |o: &[u64], s: &[u64], b: Block<'_>| {
+                let o: Vec<u64> = o.iter().zip(&origin).map(|(a, b)| a + b).collect();
+                emit(&o, s, b)
+            };
+            return self
+                .codec
+                .inner
+                .partial_decoder(&source, inner)
+                .decode_region(&sub, &shifted);
+        }
+        let chunk = self.codec.inner.decode(bytes.to_vec(), inner, &name)?;
+        emit(&origin, inner, Block::Decoded(&chunk))
+    }
+
+    fn run(&self, r: &Run, region: &Region, emit: &Emit) -> Result<()> {
+        let key = self.source.key();
+        // The index said the shard exists: a source pinned to it cannot lose it.
+        let bytes = self.source.get_range(r.offset, r.len)?.ok_or_else(|| changed(key))?;
+        if (bytes.len() as u64) < r.len {
+            // Name the first inner chunk that lies past the end.
+            let (coords, off, n) = r
+                .chunks
+                .iter()
+                .find(|c| c.1 + c.2 > r.offset + bytes.len() as u64)
+                .unwrap_or(&r.chunks[0]);
+            let have = (r.offset + bytes.len() as u64).saturating_sub(*off).min(*n);
+            return Err(Error::Codec(format!(
+                "chunk {key} (inner chunk {coords:?}): shard is truncated ({have} of {n} bytes at offset {off})"
+            )));
+        }
+        let one = |(coords, off, n): &(Vec<u64>, u64, u64)| {
+            let at = (off - r.offset) as usize;
+            self.inner(coords, &bytes[at..at + *n as usize], region, emit)
+        };
+        if r.chunks.len() > 1 {
+            r.chunks.par_iter().try_for_each(one)
+        } else {
+            r.chunks.iter().try_for_each(one)
+        }
+    }
+}
+
+impl PartialDecoder for ShardDecoder<'_> {
+    fn decode_region(&self, region: &Region, emit: &Emit) -> Result<()> {
+        let Some(index) = self.codec.read_index(self.source, self.shape)? else {
+            return emit(&vec![0; self.shape.len()], self.shape, Block::Fill);
+        };
+        let grid = self.codec.grid(self.shape);
+        let inner = &self.codec.inner_shape;
+        let mut stored = vec![];
+        for coords in region.touched(inner) {
+            match index[linear(&coords, &grid)] {
+                Some((off, n)) => stored.push((coords, off, n)),
+                None => {
+                    let origin: Vec<u64> = coords.iter().zip(inner).map(|(c, s)| c * s).collect();
+                    emit(&origin, inner, Block::Fill)?;
+                }
+            }
+        }
+        let runs = coalesce(stored, self.source.coalesce_gap());
+        if runs.len() > 1 {
+            runs.par_iter().try_for_each(|r| self.run(r, region, emit))
+        } else {
+            runs.iter().try_for_each(|r| self.run(r, region, emit))
+        }
+    }
+}
+
 /// Call `f(outer_offset, inner_offset, len)` (in bytes) for each row of an
 /// `inner`-shaped block at `origin` inside a C-order array of shape `outer`.
 fn rows(outer: &[u64], inner: &[u64], origin: &[u64], elem: usize, mut f: impl FnMut(usize, usize, usize)) {
@@ -355,7 +488,6 @@ pub fn linear(coords: &[u64], grid: &[u64]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
 
     fn codec(location: &str) -> ShardingCodec {
         let cfg = json!({"chunk_shape": [2, 2], "index_location": location,
@@ -377,10 +509,12 @@ mod tests {
             let entries = c.parse_shard(&shard, &[4, 2], "c/0/0").unwrap();
             let off = if loc == "start" { 36 } else { 0 };
             assert_eq!(entries, vec![None, Some((off, 16))]);
-            let store = MemoryStore::named(&format!("t-shard-index-{loc}"));
-            store.set("s", &shard).unwrap();
-            assert_eq!(c.read_index(store.as_ref(), "s", &[4, 2]).unwrap().unwrap(), entries);
-            assert!(c.read_index(store.as_ref(), "none", &[4, 2]).unwrap().is_none());
+            let source = BytesSource::new("s", Some(&shard));
+            assert_eq!(c.read_index(&source, &[4, 2]).unwrap().unwrap(), entries);
+            assert!(c
+                .read_index(&BytesSource::new("none", None), &[4, 2])
+                .unwrap()
+                .is_none());
             assert!(c.assemble(&[None, None], &[4, 2]).unwrap().is_none());
             // A flipped index byte fails its checksum, naming the shard.
             let mut bad = shard.clone();
@@ -440,6 +574,70 @@ mod tests {
         let empty = c.encode_whole(&all, &[4, 4]).unwrap();
         assert_eq!(empty.len(), 4 * 16 + 4);
         assert_eq!(c.decode_whole(empty, &[4, 4], "k").unwrap(), all);
+    }
+
+    /// A bytes->bytes codec that passes bytes through and records which
+    /// rayon thread decoded each chunk.
+    #[derive(Debug)]
+    struct Recording(std::sync::Mutex<std::collections::BTreeSet<usize>>);
+
+    impl crate::codec::BytesCodec for Recording {
+        fn name(&self) -> &'static str {
+            "recording"
+        }
+        fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+            Ok(input)
+        }
+        fn decode(&self, input: Vec<u8>, _: Option<usize>) -> Result<Vec<u8>> {
+            let t = rayon::current_thread_index().expect("decoded on a pool thread");
+            self.0.lock().unwrap().insert(t);
+            // Long enough that idle threads steal the other inner chunks.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            Ok(input)
+        }
+        fn to_v3_json(&self) -> Option<Value> {
+            None
+        }
+        fn to_v2_json(&self) -> Option<Value> {
+            None
+        }
+    }
+
+    /// The inner chunks of one shard decode on several threads of the pool
+    /// the read runs on, and every one lands where it belongs.
+    #[test]
+    fn inner_chunks_of_one_shard_decode_in_parallel() {
+        let cfg = json!({"chunk_shape": [2, 2], "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]});
+        let mut c = ShardingCodec::from_v3(Some(&cfg), DataType::UInt8, 2, false).unwrap();
+        let rec = std::sync::Arc::new(Recording(Default::default()));
+        c.inner.push_bytes_codec(rec.clone());
+        let shape = [16u64, 16];
+        let data: Vec<u8> = (0..=255).collect();
+        let shard = c.encode_whole(&data, &shape).unwrap();
+        let source = BytesSource::new("k", Some(&shard));
+        let out = std::sync::Mutex::new(vec![0u8; 256]);
+        let blocks = std::sync::atomic::AtomicUsize::new(0);
+        let emit = |o: &[u64], s: &[u64], b: Block<'_>| -> Result<()> {
+            let Block::Decoded(d) = b else {
+                panic!("every inner chunk is stored")
+            };
+            blocks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut out = out.lock().unwrap();
+            rows(&shape, s, o, 1, |oo, i, n| {
+                out[oo..oo + n].copy_from_slice(&d[i..i + n])
+            });
+            Ok(())
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
+        pool.install(|| {
+            ShardDecoder::new(&c, &source, &shape)
+                .decode_region(&Region::all(&shape), &emit)
+                .unwrap()
+        });
+        assert_eq!(blocks.into_inner(), 64);
+        assert_eq!(out.into_inner().unwrap(), data);
+        let threads = rec.0.lock().unwrap().len();
+        assert!(threads > 1, "64 inner chunks decoded on {threads} thread(s)");
     }
 
     #[test]

@@ -242,6 +242,23 @@ impl Store for FsStore {
         Ok(self.path(key).is_file())
     }
 
+    fn open(&self, key: &str) -> Result<Box<dyn super::ByteSource + '_>> {
+        // One open file for the whole decode: writes rename a new file over
+        // the key, so this one stays the version it was when opened.
+        let file = match File::open(self.path(key)) {
+            Ok(f) => {
+                let m = f.metadata().map_err(|e| Error::io(key, e))?;
+                (!m.is_dir()).then_some((f, m.len()))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => None,
+            Err(e) => return Err(Error::io(key, e)),
+        };
+        Ok(Box::new(FileSource {
+            key: key.to_owned(),
+            file,
+        }))
+    }
+
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
         match File::open(self.path(key)) {
             // Renames replace the file whole, so an open handle reads one version.
@@ -250,6 +267,61 @@ impl Store for FsStore {
             Err(e) if e.kind() == ErrorKind::IsADirectory => Ok(None),
             Err(e) => Err(Error::io(key, e)),
         }
+    }
+}
+
+/// A stored value as one open file and its size (None: no such key).
+struct FileSource {
+    key: String,
+    file: Option<(File, u64)>,
+}
+
+impl FileSource {
+    /// Positioned reads only: several threads may read one source at once.
+    fn read_at(&self, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
+        let Some((f, size)) = &self.file else { return Ok(None) };
+        let start = offset.min(*size);
+        let n = len.min(size - start) as usize;
+        let mut buf = crate::error::try_alloc(n, format_args!("reading \"{}\"", self.key))?;
+        f.read_exact_at(&mut buf, start).map_err(|e| Error::io(&self.key, e))?;
+        Ok(Some(buf))
+    }
+}
+
+impl super::ByteSource for FileSource {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn get(&self) -> Result<Option<Vec<u8>>> {
+        self.read_at(0, u64::MAX)
+    }
+    fn get_range(&self, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
+        self.read_at(offset, len)
+    }
+    fn get_suffix(&self, len: u64) -> Result<Option<Vec<u8>>> {
+        let size = self.file.as_ref().map_or(0, |f| f.1);
+        self.read_at(size.saturating_sub(len), len)
+    }
+    fn reader(&self) -> Result<Option<Box<dyn std::io::Read + Send + '_>>> {
+        Ok(self.file.as_ref().map(|(f, _)| {
+            let r = PosReader { file: f, pos: 0 };
+            Box::new(std::io::BufReader::with_capacity(1 << 18, r)) as Box<dyn std::io::Read + Send>
+        }))
+    }
+}
+
+/// Reads a file from the start with positioned reads (the file's own
+/// offset is left alone, so readers of one source do not disturb each other).
+struct PosReader<'a> {
+    file: &'a File,
+    pos: u64,
+}
+
+impl std::io::Read for PosReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 

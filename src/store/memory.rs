@@ -54,6 +54,13 @@ impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.read().get(key).map(|v| v.as_ref().clone()))
     }
+    fn open(&self, key: &str) -> Result<Box<dyn super::ByteSource + '_>> {
+        // Values are replaced, never changed in place: keeping the one found pins it.
+        Ok(Box::new(super::source::SharedSource {
+            key: key.to_owned(),
+            data: self.read().get(key).cloned(),
+        }))
+    }
     fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
         Ok(self.read().get(key).map(|v| {
             let start = (offset as usize).min(v.len());

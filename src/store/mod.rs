@@ -5,8 +5,10 @@ pub mod fs;
 pub mod memory;
 pub mod object;
 pub mod runtime;
+pub mod source;
 
 pub use object::ObjectOptions;
+pub use source::ByteSource;
 
 use crate::error::{Error, Result};
 use std::sync::Arc;
@@ -87,6 +89,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         Ok(self
             .get(key)?
             .map(|v| Box::new(std::io::Cursor::new(v)) as Box<dyn std::io::Read + Send>))
+    }
+    /// The value of `key` as a [`ByteSource`]: one version of it, read by a
+    /// decoder in as many requests as it needs. The default sends each
+    /// request to the store's keyed reads (not pinned); the crate's stores
+    /// pin (see [`source`]). A missing key is a source whose reads answer None.
+    fn open(&self, key: &str) -> Result<Box<dyn ByteSource + '_>> {
+        Ok(Box::new(source::KeySource {
+            store: self,
+            key: key.to_owned(),
+        }))
     }
     /// Take an exclusive lock on `key` shared with other processes, held
     /// until the returned guard drops; stores without cross-process locks

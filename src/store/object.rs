@@ -572,9 +572,167 @@ pub fn redact(text: &str, secrets: &[String]) -> String {
     res
 }
 
+/// What the first answer of a source said about its object; every later
+/// request must find the same version.
+#[derive(Clone)]
+enum Pin {
+    Unknown,
+    Missing,
+    Found {
+        e_tag: Option<String>,
+        version: Option<String>,
+        size: u64,
+    },
+}
+
+/// One version of one object: the first request learns its ETag (and
+/// version id where the service has versions), every later one sends it as
+/// `If-Match`, so a shard rewritten between the index and its inner chunks
+/// fails with [`super::source::changed`] instead of mixing two versions.
+/// Services that give no ETag are not pinned.
+struct ObjectSource {
+    core: Arc<Core>,
+    key: String,
+    pin: std::sync::Mutex<Pin>,
+}
+
+impl ObjectSource {
+    fn pin(&self) -> std::sync::MutexGuard<'_, Pin> {
+        self.pin.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Record what an answer said; a different version than pinned is a change.
+    fn learn(&self, e_tag: Option<String>, version: Option<String>, size: u64) -> Result<()> {
+        let mut pin = self.pin();
+        match &*pin {
+            Pin::Unknown => {
+                *pin = Pin::Found { e_tag, version, size };
+                Ok(())
+            }
+            Pin::Found { e_tag: Some(t), .. } if e_tag.as_ref().is_some_and(|e| e != t) => {
+                Err(super::source::changed(&self.key))
+            }
+            Pin::Found { .. } => Ok(()),
+            Pin::Missing => Err(super::source::changed(&self.key)),
+        }
+    }
+
+    async fn fetch(&self, range: Option<GetRange>) -> Result<Option<Vec<u8>>> {
+        let pin = (*self.pin()).clone();
+        let mut opts = GetOptions {
+            range,
+            ..Default::default()
+        };
+        match &pin {
+            Pin::Missing => return Ok(None),
+            Pin::Found { e_tag, version, .. } => {
+                opts.if_match = e_tag.clone();
+                opts.version = version.clone();
+            }
+            Pin::Unknown => {}
+        }
+        let core = &self.core;
+        let r = match core.inner.get_opts(&core.path(&self.key), opts).await {
+            Ok(r) => r,
+            Err(object_store::Error::NotFound { .. }) => {
+                if let Pin::Unknown = pin {
+                    *self.pin() = Pin::Missing;
+                    return Ok(None);
+                }
+                return Err(super::source::changed(&self.key));
+            }
+            Err(object_store::Error::Precondition { .. }) => return Err(super::source::changed(&self.key)),
+            Err(e) => return Err(core.err("reading", &self.key, e)),
+        };
+        self.learn(r.meta.e_tag.clone(), r.meta.version.clone(), r.meta.size)?;
+        match r.bytes().await {
+            Ok(b) => Ok(Some(b.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Err(super::source::changed(&self.key)),
+            Err(e) => Err(core.err("reading", &self.key, e)),
+        }
+    }
+
+    /// The object's size, asking with a HEAD when no request has told it yet.
+    async fn size(&self) -> Result<Option<u64>> {
+        let unknown = matches!(&*self.pin(), Pin::Unknown);
+        if unknown {
+            match self.core.inner.head(&self.core.path(&self.key)).await {
+                Ok(m) => self.learn(m.e_tag, m.version, m.size)?,
+                Err(object_store::Error::NotFound { .. }) => *self.pin() = Pin::Missing,
+                Err(e) => return Err(self.core.err("checking", &self.key, e)),
+            }
+        }
+        Ok(match &*self.pin() {
+            Pin::Found { size, .. } => Some(*size),
+            _ => None,
+        })
+    }
+}
+
+impl super::ByteSource for ObjectSource {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn get(&self) -> Result<Option<Vec<u8>>> {
+        runtime::block_on(self.fetch(None))
+    }
+    fn get_range(&self, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
+        runtime::block_on(async {
+            let Some(size) = self.size_if_needed(len).await? else {
+                return self
+                    .fetch(Some(GetRange::Bounded(offset..offset.saturating_add(len))))
+                    .await;
+            };
+            // An empty range is not a request (object_store refuses it).
+            Ok(size.map(|_| Vec::new()))
+        })
+    }
+    fn get_suffix(&self, len: u64) -> Result<Option<Vec<u8>>> {
+        runtime::block_on(async {
+            if let Some(size) = self.size_if_needed(len).await? {
+                return Ok(size.map(|_| Vec::new()));
+            }
+            if self.core.suffix_ranges {
+                return self.fetch(Some(GetRange::Suffix(len))).await;
+            }
+            // No suffix ranges (Azure): the size first, then a bounded range.
+            match self.size().await? {
+                None => Ok(None),
+                Some(0) => Ok(Some(vec![])),
+                Some(size) => {
+                    self.fetch(Some(GetRange::Bounded(size.saturating_sub(len)..size)))
+                        .await
+                }
+            }
+        })
+    }
+    fn coalesce_gap(&self) -> u64 {
+        super::source::REMOTE_COALESCE_GAP
+    }
+}
+
+impl ObjectSource {
+    /// For an empty request: Some(whether the object exists), asked without
+    /// a GET; None for a non-empty one.
+    async fn size_if_needed(&self, len: u64) -> Result<Option<Option<u64>>> {
+        if len > 0 {
+            return Ok(None);
+        }
+        self.size().await.map(Some)
+    }
+}
+
 impl Store for ObjectStoreBackend {
     fn id(&self) -> &str {
         &self.id
+    }
+    fn open(&self, key: &str) -> Result<Box<dyn super::ByteSource + '_>> {
+        // No request yet: the first read of the decoder pins the version.
+        Ok(Box::new(ObjectSource {
+            core: self.core.clone(),
+            key: key.to_owned(),
+            pin: std::sync::Mutex::new(Pin::Unknown),
+        }))
     }
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         runtime::block_on(self.get_async(key, None))

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use zarr::store::{ListEntry, Store};
+use zarr::store::{ByteSource, ListEntry, Store};
 
 #[derive(Debug)]
 pub struct Counting<S> {
@@ -90,6 +90,41 @@ impl<S: Store> Store for Counting<S> {
     fn exists(&self, key: &str) -> zarr::Result<bool> {
         self.exists.fetch_add(1, Ordering::SeqCst);
         self.inner.exists(key)
+    }
+    /// The inner store's own (pinned) source, its requests counted.
+    fn open(&self, key: &str) -> zarr::Result<Box<dyn ByteSource + '_>> {
+        Ok(Box::new(CountingSource {
+            inner: self.inner.open(key)?,
+            counts: self,
+        }))
+    }
+    fn concurrency(&self) -> usize {
+        self.inner.concurrency()
+    }
+    // `reader` keeps the trait's default (through `get`), so streamed reads are counted too.
+}
+
+/// A byte source whose requests count as the store's reads.
+struct CountingSource<'a, S> {
+    inner: Box<dyn ByteSource + 'a>,
+    counts: &'a Counting<S>,
+}
+
+impl<S: Store> ByteSource for CountingSource<'_, S> {
+    fn key(&self) -> &str {
+        self.inner.key()
+    }
+    fn get(&self) -> zarr::Result<Option<Vec<u8>>> {
+        Ok(self.counts.seen(self.inner.get()?))
+    }
+    fn get_range(&self, offset: u64, len: u64) -> zarr::Result<Option<Vec<u8>>> {
+        Ok(self.counts.seen(self.inner.get_range(offset, len)?))
+    }
+    fn get_suffix(&self, len: u64) -> zarr::Result<Option<Vec<u8>>> {
+        Ok(self.counts.seen(self.inner.get_suffix(len)?))
+    }
+    fn coalesce_gap(&self) -> u64 {
+        self.inner.coalesce_gap()
     }
     // `reader` keeps the trait's default (through `get`), so streamed reads are counted too.
 }
