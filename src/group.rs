@@ -4,8 +4,8 @@
 
 use crate::array::{self, Array};
 use crate::codec::pipeline::CodecChain;
-use crate::consolidated::{self, Consolidated};
 use crate::error::{Error, Result};
+use crate::metadata::consolidated::{self, Consolidated};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
 use crate::store::{self, join, Store};
 use serde_json::{Map, Value};
@@ -22,21 +22,7 @@ pub enum Mode {
     Create,
 }
 
-/// What a group member is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeKind {
-    Group,
-    Array,
-}
-
-impl NodeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeKind::Group => "group",
-            NodeKind::Array => "array",
-        }
-    }
-}
+pub use crate::metadata::node::NodeKind;
 
 /// An open group.
 #[derive(Debug, Clone)]
@@ -177,13 +163,9 @@ impl Group {
         let path = self.full_path(&normalize(rel)?);
         let generation = consolidated::generation(self.store.id());
         match self.read_node(&path)? {
-            Some(node::NodeDoc::Array(meta)) => Ok(Array::from_parts(
-                self.store.clone(),
-                path,
-                *meta,
-                self.read_only,
-                generation,
-            )),
+            Some(node::NodeDoc::Array(meta)) => {
+                Array::from_parts(self.store.clone(), path, *meta, self.read_only, generation)
+            }
             Some(node::NodeDoc::Group { .. }) => {
                 Err(Error::InvalidArgument(format!("\"{path}\" is a group, not an array")))
             }
@@ -344,13 +326,14 @@ impl Group {
                 ZarrFormat::V3 => ChunkKeyEncoding::Default { separator: '/' },
                 ZarrFormat::V2 => ChunkKeyEncoding::V2 { separator: '.' },
             },
-            codecs: chain,
+            codecs: chain.to_metadata()?,
             attributes: Map::new(),
             dimension_names: None,
             extra: Map::new(),
         };
-        // Round-trip through the document to run every check the parser runs.
-        match self.format {
+        // Round-trip through the document to run every check the parser
+        // runs, then build the chain once to check it against the chunks.
+        let meta = match self.format {
             ZarrFormat::V3 => {
                 let doc = meta.to_v3();
                 ArrayMetadata::from_v3(doc.as_object().unwrap())
@@ -359,7 +342,9 @@ impl Group {
                 let doc = meta.to_v2()?;
                 ArrayMetadata::from_v2(doc.as_object().unwrap(), Map::new())
             }
-        }
+        }?;
+        CodecChain::for_array(&meta)?;
+        Ok(meta)
     }
 
     /// The metadata of a sharded v3 array: chunks of `shard_shape` are stored

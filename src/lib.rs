@@ -1,13 +1,17 @@
 //! libzarr: a Zarr v2 and v3 storage engine.
 //!
-//! Module map:
-//! - [`metadata`]: v2/v3 documents, data types, fill values -> [`metadata::ArrayMetadata`]
-//! - [`codec`]: one file per codec, the registry, the pipeline
-//! - [`store`]: the [`store::Store`] trait, filesystem and memory stores
-//! - [`array`]: selections, reads, writes, emptiness, type conversion
+//! Module map, from the bottom layer up (each imports only those before it;
+//! README "Layout", checked by tests/layering.rs):
+//! - [`error`]: the one error enum
+//! - [`store`]: the [`store::Store`] trait, filesystem, memory and object
+//!   stores, and [`store::ByteSource`] (one pinned version of a value)
+//! - [`metadata`]: documents only: v2/v3 documents, data types, fill values,
+//!   consolidated metadata -> [`metadata::ArrayMetadata`] (codecs as metadata)
+//! - [`codec`]: one file per codec, the registry, the chain built from the
+//!   metadata, partial decoders over byte sources (sharding: ranged, coalesced)
+//! - [`array`]: selections, the read loop, the write loop, type conversion
 //! - [`group`]: hierarchy, attributes
 //! - [`attrs`]: single attributes with typed values (netCDF-style get/put)
-//! - [`consolidated`]: consolidated metadata and its staleness rule
 //! - `ffi`: the C ABI (the only place with `extern "C"`)
 //! - `jni`: the JNI entry points of the Java bindings (feature `java`, on by default)
 //!
@@ -28,7 +32,6 @@
 pub mod array;
 pub mod attrs;
 pub mod codec;
-pub mod consolidated;
 pub mod error;
 pub mod ffi;
 pub mod group;
@@ -36,6 +39,9 @@ pub mod group;
 mod jni;
 pub mod metadata;
 pub mod store;
+
+/// Consolidated metadata (lives with the other documents in [`metadata`]).
+pub use metadata::consolidated;
 
 pub use array::{Array, Selection};
 pub use error::{Error, Result};

@@ -14,6 +14,7 @@ mod resize;
 pub mod selection;
 mod write;
 
+use crate::codec::pipeline::CodecChain;
 use crate::error::{Error, Result};
 use crate::metadata::{node, ArrayMetadata, DataType};
 use crate::store::{join, Store};
@@ -43,6 +44,9 @@ pub struct Array {
     store: Arc<dyn Store>,
     path: String,
     meta: RwLock<Arc<ArrayMetadata>>,
+    /// The live codec chain, built from the metadata's codecs on open (an
+    /// array's codecs, type and chunk shape never change).
+    chain: Arc<CodecChain>,
     write_empty_chunks: AtomicBool,
     read_only: bool,
     /// The store's metadata generation when this handle last knew its node
@@ -58,22 +62,24 @@ impl Array {
         meta: ArrayMetadata,
         read_only: bool,
         generation: u64,
-    ) -> Self {
-        Array {
+    ) -> Result<Self> {
+        let chain = Arc::new(CodecChain::for_array(&meta)?);
+        Ok(Array {
+            chain,
             seen_generation: AtomicU64::new(generation),
             store,
             path,
             meta: RwLock::new(Arc::new(meta)),
             write_empty_chunks: AtomicBool::new(false),
             read_only,
-        }
+        })
     }
 
     /// Fail with NotFound when the array was deleted (through libzarr, in
     /// this process) since this handle was opened. Costs a store lookup only
     /// after a metadata change.
     pub fn check_exists(&self) -> Result<()> {
-        let g = crate::consolidated::generation(self.store.id());
+        let g = crate::metadata::consolidated::generation(self.store.id());
         if g == self.seen_generation.load(Ordering::Acquire) {
             return Ok(());
         }
@@ -215,9 +221,11 @@ fn buffer_bytes(sel: &Selection, shape: &[u64], mem_type: DataType, have: usize)
 
 /// Create an array's metadata document at `path` and open it.
 pub(crate) fn create(store: Arc<dyn Store>, path: &str, meta: ArrayMetadata) -> Result<Array> {
+    // Refuse codecs that cannot be built before anything is written.
+    CodecChain::for_array(&meta)?;
     node::write_array(store.as_ref(), path, &meta)?;
-    let generation = crate::consolidated::generation(store.id());
-    Ok(Array::from_parts(store, path.to_owned(), meta, false, generation))
+    let generation = crate::metadata::consolidated::generation(store.id());
+    Array::from_parts(store, path.to_owned(), meta, false, generation)
 }
 
 /// The caller's output buffer, written from several threads at once.

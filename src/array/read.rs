@@ -31,7 +31,7 @@ impl Array {
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let shared = SharedOut::new(out);
         let run = |t: &ChunkTask| self.read_chunk(&meta, t, sel, mem_type, &shared);
-        let sharded = meta.codecs.sharding();
+        let sharded = self.chain.sharding();
         if tasks.len() <= 1 && sharded.is_none() {
             // One chunk, decoded on this thread: no hand-over to the pool.
             return tasks.iter().try_for_each(run);
@@ -81,7 +81,7 @@ impl Array {
         let mut attempt = 1;
         loop {
             let source = self.store.open(&key)?;
-            let decoder = meta.codecs.partial_decoder(source.as_ref(), &meta.chunk_shape);
+            let decoder = self.chain.partial_decoder(source.as_ref(), &meta.chunk_shape);
             match decoder.decode_region(&region, &emit) {
                 // Rewritten between two requests: every element of the
                 // region is written again from the new version.

@@ -37,7 +37,7 @@ impl Array {
     ) -> Result<()> {
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let write_empty = self.write_empty_chunks();
-        let run = |t: &ChunkTask| match meta.codecs.sharding() {
+        let run = |t: &ChunkTask| match self.chain.sharding() {
             Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty),
             None => self.write_chunk(meta, t, sel, mem_type, input, write_empty),
         };
@@ -79,14 +79,14 @@ impl Array {
             input,
             &key,
             || match self.store.get(&key)? {
-                Some(stored) => meta.codecs.decode(stored, &meta.chunk_shape, &key).map(Some),
+                Some(stored) => self.chain.decode(stored, &meta.chunk_shape, &key).map(Some),
                 None => Ok(None),
             },
         )?;
         if !write_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
             return self.store.delete(&key);
         }
-        let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
+        let encoded = self.chain.encode(chunk, &meta.chunk_shape)?;
         self.store.set(&key, &encoded)
     }
 

@@ -8,7 +8,7 @@
 use super::sharding::ShardingCodec;
 use super::{registry, transpose, BytesCodec, CodecContext};
 use crate::error::{Error, Result};
-use crate::metadata::{DataType, Endian, ZarrFormat};
+use crate::metadata::{ArrayMetadata, CodecMetadata, DataType, Endian, ZarrFormat};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -164,6 +164,40 @@ fn parse_endian(config: Option<&Value>, dtype: DataType) -> Result<Option<Endian
 }
 
 impl CodecChain {
+    /// The live chain of an array from its codec metadata, checked against
+    /// its chunk shape; missing inner chunks of shards decode to its fill value.
+    pub fn for_array(meta: &ArrayMetadata) -> Result<Self> {
+        let ndim = meta.chunk_shape.len();
+        let mut chain = match &meta.codecs {
+            CodecMetadata::V3(list) => Self::from_v3(list, meta.dtype, ndim)?,
+            CodecMetadata::V2 {
+                endian,
+                order_f,
+                filters,
+                compressor,
+            } => Self::from_v2(meta.dtype, *endian, *order_f, ndim, filters, compressor.as_ref())?,
+        };
+        chain.set_fill(&meta.fill_value);
+        chain.check_shape(&meta.chunk_shape)?;
+        Ok(chain)
+    }
+
+    /// The codec metadata that names this chain in its format's document.
+    pub fn to_metadata(&self) -> Result<CodecMetadata> {
+        Ok(match self.format {
+            ZarrFormat::V3 => CodecMetadata::V3(self.to_v3_json()),
+            ZarrFormat::V2 => {
+                let (endian, order_f, filters, compressor) = self.to_v2_parts()?;
+                CodecMetadata::V2 {
+                    endian,
+                    order_f,
+                    filters,
+                    compressor,
+                }
+            }
+        })
+    }
+
     /// From a v3 `codecs` list.
     pub fn from_v3(codecs: &[Value], dtype: DataType, ndim: usize) -> Result<Self> {
         let ctx = CodecContext {
@@ -770,6 +804,20 @@ mod tests {
         // A user list may not put an array->array codec after sharding.
         let user = [codecs[1].clone(), codecs[0].clone()];
         assert!(CodecChain::from_user_list(&user, DataType::UInt8, 2, ZarrFormat::V3).is_err());
+    }
+
+    #[test]
+    fn unknown_codecs_are_refused_by_name_when_the_array_opens() {
+        let doc = json!({"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int32",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": 0, "codecs": [{"name": "frobnicate"}]});
+        let meta = ArrayMetadata::from_v3(doc.as_object().unwrap()).unwrap();
+        let err = CodecChain::for_array(&meta).unwrap_err();
+        assert!(
+            matches!(&err, Error::Unsupported(m) if m.contains("frobnicate")),
+            "{err}"
+        );
     }
 
     #[test]

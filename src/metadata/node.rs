@@ -6,6 +6,22 @@ use crate::error::{Error, Result};
 use crate::store::{join, Store};
 use serde_json::{json, Map, Value};
 
+/// What a group member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Group,
+    Array,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Group => "group",
+            NodeKind::Array => "array",
+        }
+    }
+}
+
 pub const V3_META: &str = "zarr.json";
 pub const V2_ARRAY: &str = ".zarray";
 pub const V2_GROUP: &str = ".zgroup";
@@ -121,7 +137,7 @@ pub(crate) fn pretty(v: &Value) -> Vec<u8> {
 }
 
 pub fn write_group(store: &dyn Store, path: &str, format: ZarrFormat, attributes: &Map<String, Value>) -> Result<()> {
-    crate::consolidated::invalidate(store, format)?;
+    super::consolidated::invalidate(store, format)?;
     match format {
         ZarrFormat::V3 => store.set(
             &join(path, V3_META),
@@ -144,7 +160,7 @@ fn write_attrs_v2(store: &dyn Store, path: &str, attributes: &Map<String, Value>
 }
 
 pub fn write_array(store: &dyn Store, path: &str, meta: &ArrayMetadata) -> Result<()> {
-    crate::consolidated::invalidate(store, meta.format)?;
+    super::consolidated::invalidate(store, meta.format)?;
     match meta.format {
         ZarrFormat::V3 => store.set(&join(path, V3_META), &pretty(&meta.to_v3())),
         ZarrFormat::V2 => {

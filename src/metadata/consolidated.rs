@@ -9,10 +9,9 @@
 //! cached in this process stops being used. Until then, the consolidated copy
 //! wins over the nodes' own documents, as in zarr-python.
 
+use super::node::{self, NodeDoc, NodeKind, V2_ARRAY, V2_ATTRS, V2_CONSOLIDATED, V2_GROUP, V3_META};
+use super::{parse_object, ZarrFormat};
 use crate::error::{Error, Result};
-use crate::group::NodeKind;
-use crate::metadata::node::{self, NodeDoc, V2_ARRAY, V2_ATTRS, V2_CONSOLIDATED, V2_GROUP, V3_META};
-use crate::metadata::{parse_object, ZarrFormat};
 use crate::store::{join, Store};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
