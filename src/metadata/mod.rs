@@ -134,7 +134,7 @@ pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
 
 /// The most dimensions an array may have (also at open: a document with
 /// more is `Error::Unsupported`, as at create).
-pub const MAX_NDIM: usize = 64;
+pub(crate) const MAX_NDIM: usize = 64;
 
 /// A shape given by a caller (create, resize, append): every extent at most
 /// 2^63 - 1 (netCDF, numpy and zarr-python index with signed 64-bit

@@ -16,7 +16,7 @@ pub const V2_CONSOLIDATED: &str = ".zmetadata";
 /// `.zattrs`, `.zmetadata`, consolidated metadata included): 64 MiB, far
 /// above what zarr-python writes for hierarchies of thousands of arrays.
 /// A larger one is `Error::Metadata`, found without reading it whole.
-pub const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
 
 /// A metadata document's bytes, None when missing: bounded by
 /// [`MAX_DOCUMENT_BYTES`]; a directory where the document should be is
