@@ -30,7 +30,7 @@ example: lib
 	rm -rf build/example.zarr
 	./build/example build/example.zarr
 
-# Every test: Rust unit + integration, lint, C tests (also under Valgrind),
+# Every test: Rust unit + integration, lint, C tests (also under Valgrind and ASan+UBSan),
 # zarr-python interop, the netCDF-C plugin, and an install + pkg-config
 # link check.
 test: lint test-rust test-c test-interop test-netcdf test-install
@@ -103,6 +103,14 @@ h5filters:
 	    $(CARGO) build --release -p zarr_h5filter --features $$f && \
 	    cp $(LIBDIR)/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
 	done
+
+# Coverage-guided fuzzing of every target (fuzz/targets.rs) for FUZZ_SECONDS
+# each, with libFuzzer on the stable toolchain (fuzz/run.sh). Not part of
+# `make test`, which replays the committed corpora deterministically.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 30
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
 
 clean:
 	$(CARGO) clean

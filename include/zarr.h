@@ -231,6 +231,12 @@ int zarr_open(const char *url, int mode, int64_t *root);
  * `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
  * `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
  * `multipart_threshold` and credentials (README, "Cloud object stores").
+ * `{"follow_symlinks": true}` (filesystem stores) lets writes, renames and
+ * deletes act through symbolic links that lead out of the store root;
+ * without it they are ZARR_EIO (reads always follow links, and deleting a
+ * link removes the link, never its target). `{"consolidated": false}`
+ * ignores consolidated metadata (otherwise a broken `.zmetadata` is
+ * ZARR_EMETA). Options that are not a JSON object are ZARR_EINVAL.
  * Unknown options are ZARR_EINVAL naming the key.
  *
  * # Safety

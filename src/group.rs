@@ -69,13 +69,25 @@ impl Group {
         format: Option<ZarrFormat>,
         opts: store::StoreOptions,
     ) -> Result<Group> {
+        let use_consolidated = !opts.ignore_consolidated;
         let store = store::open_url_with(url, mode == Mode::Create, opts)?;
-        Self::open_root_in(store, mode, format)
+        Self::open_root_in_with(store, mode, format, use_consolidated)
     }
 
     pub fn open_root_in(store: Arc<dyn Store>, mode: Mode, format: Option<ZarrFormat>) -> Result<Group> {
+        Self::open_root_in_with(store, mode, format, true)
+    }
+
+    /// As [`Group::open_root_in`]; `use_consolidated: false` ignores
+    /// consolidated metadata (open option `{"consolidated": false}`).
+    fn open_root_in_with(
+        store: Arc<dyn Store>,
+        mode: Mode,
+        format: Option<ZarrFormat>,
+        use_consolidated: bool,
+    ) -> Result<Group> {
         let read_only = mode == Mode::Read;
-        let (root, cons) = consolidated::load_root(store.as_ref())?;
+        let (root, cons) = consolidated::load_root_with(store.as_ref(), use_consolidated)?;
         let existing = match root {
             Some(node::NodeDoc::Group { format, .. }) => Some(format),
             Some(node::NodeDoc::Array(meta)) => Some(meta.format),
@@ -270,6 +282,10 @@ impl Group {
     /// `.zarray`, told apart by `zarr_format`; it must match the hierarchy's).
     pub fn create_array_json(&self, rel: &str, doc_text: &str) -> Result<Array> {
         let doc = crate::metadata::parse_object(doc_text.as_bytes(), "array metadata")?;
+        // A caller's shape beyond 2^63 - 1 is its argument error, as in zarr_array_create.
+        if let Some(shape) = doc.get("shape").and_then(Value::as_array) {
+            crate::metadata::check_extents(&shape.iter().filter_map(Value::as_u64).collect::<Vec<_>>())?;
+        }
         let meta = match doc.get("zarr_format").and_then(Value::as_u64) {
             Some(3) => ArrayMetadata::from_v3(&doc)?,
             Some(2) => {
@@ -310,6 +326,8 @@ impl Group {
         codecs: Option<&[Value]>,
         fill: Option<&[u8]>,
     ) -> Result<ArrayMetadata> {
+        crate::metadata::check_extents(shape)?;
+        crate::metadata::check_extents(chunk_shape)?;
         let default = [default_codec()];
         let chain = CodecChain::from_user_list(codecs.unwrap_or(&default), dtype, shape.len(), self.format)?;
         let fill_value = match fill {

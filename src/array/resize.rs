@@ -65,6 +65,8 @@ impl Array {
                 new_shape.len()
             )));
         }
+        // Before anything changes: such a shape could not be opened again.
+        crate::metadata::check_extents(new_shape)?;
         if new_shape.iter().zip(&old.shape).any(|(n, o)| n < o) {
             self.trim(old, new_shape)?;
         }

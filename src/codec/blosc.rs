@@ -226,6 +226,54 @@ fn codec_err(msg: impl std::fmt::Display) -> Error {
     Error::Codec(format!("{NAME}: {msg}"))
 }
 
+/// Decode a blosc buffer after `check` accepted the decoded size its header
+/// claims (the size is checked, and then allocated fallibly, before anything
+/// is decompressed: the header is untrusted input).
+fn decode_checked(input: &[u8], check: impl FnOnce(usize) -> Result<()>) -> Result<Vec<u8>> {
+    if input.len() < HEADER_LEN {
+        return Err(codec_err(format!(
+            "input of {} bytes is shorter than the {HEADER_LEN}-byte header",
+            input.len()
+        )));
+    }
+    let mut nbytes = 0usize;
+    // SAFETY: `input` holds at least the 16 header bytes this reads;
+    // `nbytes` is a valid out-pointer.
+    let rc = unsafe { ffi::blosc_cbuffer_validate(input.as_ptr().cast::<c_void>(), input.len(), &mut nbytes) };
+    if rc != 0 {
+        return Err(codec_err(format!(
+            "invalid header for a {}-byte buffer (truncated or not blosc data)",
+            input.len()
+        )));
+    }
+    check(nbytes)?;
+    if nbytes == 0 {
+        return Ok(Vec::new());
+    }
+    let mut out = super::try_capacity(nbytes, NAME)?;
+    // SAFETY: blosc_cbuffer_validate checked that the compressed size in the
+    // header equals `input.len()`, which makes decompression memory-safe
+    // (c-blosc bounds-checks every offset against that size). `out` is
+    // valid for `nbytes` bytes of writes, which blosc never exceeds, and
+    // does not overlap `input`. One internal thread: no shared state.
+    let n = unsafe {
+        ffi::blosc_decompress_ctx(
+            input.as_ptr().cast::<c_void>(),
+            out.as_mut_ptr().cast::<c_void>(),
+            nbytes,
+            1,
+        )
+    };
+    if n < 0 || n as usize != nbytes {
+        return Err(codec_err(format!(
+            "corrupt data: decompression returned {n}, expected {nbytes} bytes"
+        )));
+    }
+    // SAFETY: blosc wrote all `nbytes` bytes (its return value).
+    unsafe { out.set_len(nbytes) };
+    Ok(out)
+}
+
 impl BytesCodec for BloscCodec {
     fn name(&self) -> &'static str {
         NAME
@@ -271,52 +319,26 @@ impl BytesCodec for BloscCodec {
     }
 
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
-        if input.len() < HEADER_LEN {
-            return Err(codec_err(format!(
-                "input of {} bytes is shorter than the {HEADER_LEN}-byte header",
-                input.len()
-            )));
-        }
-        let mut nbytes = 0usize;
-        // SAFETY: `input` holds at least the 16 header bytes this reads;
-        // `nbytes` is a valid out-pointer.
-        let rc = unsafe { ffi::blosc_cbuffer_validate(input.as_ptr().cast::<c_void>(), input.len(), &mut nbytes) };
-        if rc != 0 {
-            return Err(codec_err(format!(
-                "invalid header for a {}-byte buffer (truncated or not blosc data)",
-                input.len()
-            )));
-        }
-        if let Some(n) = decoded_len {
-            if n != nbytes {
-                return Err(codec_err(format!("header says {nbytes} decoded bytes, expected {n}")));
+        decode_checked(&input, |nbytes| match decoded_len {
+            Some(n) if n != nbytes => Err(codec_err(format!("header says {nbytes} decoded bytes, expected {n}"))),
+            _ => Ok(()),
+        })
+    }
+
+    fn decode_bounded(&self, input: Vec<u8>, max_len: usize) -> Result<Vec<u8>> {
+        decode_checked(&input, |nbytes| {
+            if nbytes > max_len {
+                return Err(codec_err(format!(
+                    "header says {nbytes} decoded bytes, more than the {max_len} this chunk can hold"
+                )));
             }
-        }
-        if nbytes == 0 {
-            return Ok(Vec::new());
-        }
-        let mut out: Vec<u8> = Vec::with_capacity(nbytes);
-        // SAFETY: blosc_cbuffer_validate checked that the compressed size in the
-        // header equals `input.len()`, which makes decompression memory-safe
-        // (c-blosc bounds-checks every offset against that size). `out` is
-        // valid for `nbytes` bytes of writes, which blosc never exceeds, and
-        // does not overlap `input`. One internal thread: no shared state.
-        let n = unsafe {
-            ffi::blosc_decompress_ctx(
-                input.as_ptr().cast::<c_void>(),
-                out.as_mut_ptr().cast::<c_void>(),
-                nbytes,
-                1,
-            )
-        };
-        if n < 0 || n as usize != nbytes {
-            return Err(codec_err(format!(
-                "corrupt data: decompression returned {n}, expected {nbytes} bytes"
-            )));
-        }
-        // SAFETY: blosc wrote all `nbytes` bytes (its return value).
-        unsafe { out.set_len(nbytes) };
-        Ok(out)
+            Ok(())
+        })
+    }
+
+    fn max_encoded_len(&self, decoded_len: usize) -> usize {
+        // blosc stores incompressible data as a copy behind its header.
+        decoded_len.saturating_add(MAX_OVERHEAD)
     }
 
     fn to_v3_json(&self) -> Option<Value> {

@@ -480,6 +480,13 @@ impl BytesCodec for DeltaCodec {
         Ok(with_prim!(self.dtype.kind, D => encode_typed::<D>(&input, self.dtype, self.astype)))
     }
 
+    fn max_encoded_len(&self, decoded_len: usize) -> usize {
+        // `astype` may be wider than `dtype` (up to 8 bytes for 1).
+        (decoded_len / self.dtype.kind.size().max(1))
+            .saturating_mul(self.astype.kind.size())
+            .saturating_add(1 << 16)
+    }
+
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
         check_len(input.len(), self.astype, "encoded input")?;
         let n = input.len() / self.astype.kind.size() * self.dtype.kind.size();

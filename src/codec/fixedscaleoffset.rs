@@ -102,6 +102,13 @@ impl BytesCodec for FixedScaleOffsetCodec {
         })
     }
 
+    fn max_encoded_len(&self, decoded_len: usize) -> usize {
+        // `astype` may be wider than `dtype` (up to 8 bytes for 1).
+        (decoded_len / self.dtype.kind.size().max(1))
+            .saturating_mul(self.astype.kind.size())
+            .saturating_add(1 << 16)
+    }
+
     fn decode(&self, input: Vec<u8>, _decoded_len: Option<usize>) -> Result<Vec<u8>> {
         self.check(input.len(), self.astype)?;
         let (d, a) = (self.dtype, self.astype);

@@ -84,7 +84,8 @@ impl BytesCodec for GzipCodec {
     }
 
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(decoded_len.unwrap_or(input.len().saturating_mul(4)));
+        // Reserved fallibly: `decoded_len` comes from metadata.
+        let mut out = super::try_capacity(decoded_len.unwrap_or(input.len().saturating_mul(4)), NAME)?;
         let dec = flate2::read::MultiGzDecoder::new(&input[..]);
         // Read one byte past the expected size so an over-long stream is noticed
         // without inflating all of it.
@@ -101,6 +102,10 @@ impl BytesCodec for GzipCodec {
             ))),
             _ => Ok(out),
         }
+    }
+
+    fn decode_bounded(&self, input: Vec<u8>, max_len: usize) -> Result<Vec<u8>> {
+        super::read_bounded(flate2::read::MultiGzDecoder::new(&input[..]), max_len, NAME)
     }
 
     fn decode_stream<'a>(

@@ -53,6 +53,22 @@ impl Lz4Codec {
     }
 }
 
+/// Decode after `check` accepted the size in the 4-byte header (untrusted:
+/// checked, then allocated fallibly, before anything is decompressed).
+fn decode_checked(input: &[u8], check: impl FnOnce(usize) -> Result<()>) -> Result<Vec<u8>> {
+    let (head, block) = input
+        .split_first_chunk::<4>()
+        .ok_or_else(|| Error::Codec(format!("{NAME}: {} bytes is too short for the header", input.len())))?;
+    let n = u32::from_le_bytes(*head) as usize;
+    check(n)?;
+    let mut out = crate::error::try_alloc(n, NAME)?;
+    let got = lz4_flex::block::decompress_into(block, &mut out).map_err(|e| Error::Codec(format!("{NAME}: {e}")))?;
+    if got != n {
+        return Err(Error::Codec(format!("{NAME}: decoded {got} bytes, header says {n}")));
+    }
+    Ok(out)
+}
+
 impl BytesCodec for Lz4Codec {
     fn name(&self) -> &'static str {
         NAME
@@ -67,23 +83,14 @@ impl BytesCodec for Lz4Codec {
     }
 
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
-        let (head, block) = input
-            .split_first_chunk::<4>()
-            .ok_or_else(|| Error::Codec(format!("{NAME}: {} bytes is too short for the header", input.len())))?;
-        let n = u32::from_le_bytes(*head) as usize;
-        if let Some(want) = decoded_len {
-            if want != n {
-                return Err(Error::Codec(format!("{NAME}: header says {n} bytes, expected {want}")));
-            }
-        }
-        let out = lz4_flex::block::decompress(block, n).map_err(|e| Error::Codec(format!("{NAME}: {e}")))?;
-        if out.len() != n {
-            return Err(Error::Codec(format!(
-                "{NAME}: decoded {} bytes, header says {n}",
-                out.len()
-            )));
-        }
-        Ok(out)
+        decode_checked(&input, |n| match decoded_len {
+            Some(want) if want != n => Err(Error::Codec(format!("{NAME}: header says {n} bytes, expected {want}"))),
+            _ => Ok(()),
+        })
+    }
+
+    fn decode_bounded(&self, input: Vec<u8>, max_len: usize) -> Result<Vec<u8>> {
+        decode_checked(&input, |n| super::check_bound(NAME, n, max_len))
     }
 
     fn to_v3_json(&self) -> Option<Value> {

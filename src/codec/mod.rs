@@ -83,6 +83,29 @@ pub trait BytesCodec: Send + Sync + std::fmt::Debug {
     /// `decoded_len` is the exact decoded size when the caller knows it
     /// (it does for the codec nearest to the array), else `None`.
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>>;
+    /// Decode when only an upper bound of the decoded size is known (a codec
+    /// further out in the chain than the one nearest to the array): past
+    /// `max_len` decoded bytes this is [`Error::Codec`], found before
+    /// allocating that much, so a hostile header or a decompression bomb
+    /// cannot take the process's memory. The default suits codecs whose
+    /// output is no larger than a small multiple of their input (filters,
+    /// checksums); compressors override it.
+    fn decode_bounded(&self, input: Vec<u8>, max_len: usize) -> Result<Vec<u8>> {
+        let out = self.decode(input, None)?;
+        check_bound(self.name(), out.len(), max_len)?;
+        Ok(out)
+    }
+    /// An upper bound of the encoded size of `decoded_len` bytes, by this
+    /// codec or any sane other implementation of it. A decoder rejects
+    /// stored data larger than the bound of the chunk it should hold, and the
+    /// bound of one codec's input is the size limit of the next codec's
+    /// output ([`BytesCodec::decode_bounded`]). The default (half as much
+    /// again plus 64 KiB) is far above what compressors produce from
+    /// incompressible data (zstd and deflate add well under 1%) and what
+    /// checksums add; codecs that widen elements override it.
+    fn max_encoded_len(&self, decoded_len: usize) -> usize {
+        decoded_len.saturating_add(decoded_len / 2).saturating_add(1 << 16)
+    }
     /// A streaming decoder over `input`, for codecs that can decode without
     /// holding the whole result (reads then scatter straight into the
     /// caller's buffer). None: use [`BytesCodec::decode`].
@@ -96,4 +119,44 @@ pub trait BytesCodec: Send + Sync + std::fmt::Debug {
     fn to_v3_json(&self) -> Option<Value>;
     /// The numcodecs `{"id":.., ...}` object for v2 metadata, or None if no v2 form.
     fn to_v2_json(&self) -> Option<Value>;
+}
+
+/// [`Error::Codec`] when `len` decoded bytes exceed `max_len`.
+pub(crate) fn check_bound(name: &str, len: usize, max_len: usize) -> Result<()> {
+    if len > max_len {
+        return Err(crate::error::Error::Codec(format!(
+            "{name}: decodes to more than {max_len} bytes, the most this chunk can hold"
+        )));
+    }
+    Ok(())
+}
+
+/// Read `r` to its end into a buffer grown fallibly, stopping with
+/// [`Error::Codec`] once more than `max_len` bytes come out (a bomb is cut
+/// off after `max_len + 64 KiB` decoded bytes, not read to its end), and
+/// with [`Error::OutOfMemory`] when the buffer cannot grow.
+pub(crate) fn read_bounded(mut r: impl std::io::Read, max_len: usize, name: &str) -> Result<Vec<u8>> {
+    use crate::error::Error;
+    let mut out: Vec<u8> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::Codec(format!("{name}: {e}"))),
+        };
+        check_bound(name, out.len() + n, max_len)?;
+        out.try_reserve(n)
+            .map_err(|_| Error::OutOfMemory(format!("{name}: cannot allocate {} bytes", out.len() + n)))?;
+        out.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A buffer with room for `len` bytes reserved fallibly (empty: its length is 0).
+pub(crate) fn try_capacity(len: usize, name: &str) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| crate::error::Error::OutOfMemory(format!("{name}: cannot allocate {len} bytes")))?;
+    Ok(v)
 }

@@ -624,14 +624,29 @@ impl CodecChain {
                 .try_reserve_exact(expected)
                 .map_err(|_| Error::OutOfMemory(format!("cannot allocate {expected} bytes to decode chunk {key}")))?;
         }
+        // Each bytes->bytes codec's output is bounded by what the codecs
+        // nearer the array can take, so a hostile header or a decompression
+        // bomb anywhere in the chain stops there (ZARR_ECODEC) instead of
+        // taking the memory; the innermost knows its exact size.
+        let bounds = self.output_bounds(shape, expected);
+        let max_stored = self
+            .bytes_codecs
+            .last()
+            .map_or(bounds[0], |c| c.max_encoded_len(bounds[bounds.len() - 1]));
+        if stored.len() > max_stored && !(self.bytes_codecs.is_empty() && self.sharding.is_none()) {
+            return Err(Error::Codec(format!(
+                "chunk {key}: {} stored bytes are more than any encoding of it takes ({max_stored})",
+                stored.len()
+            )));
+        }
         let mut data = stored;
         for (i, c) in self.bytes_codecs.iter().enumerate().rev() {
-            let hint = if i == 0 && self.sharding.is_none() {
-                Some(expected)
+            let decoded = if i == 0 && self.sharding.is_none() {
+                c.decode(data, Some(expected))
             } else {
-                None
+                c.decode_bounded(data, bounds[i])
             };
-            data = c.decode(data, hint).map_err(|e| e.context(format!("chunk {key}")))?;
+            data = decoded.map_err(|e| e.context(format!("chunk {key}")))?;
         }
         // Shapes after each encode-side stage, to undo them in reverse.
         let mut shapes = vec![shape.to_vec()];
@@ -677,6 +692,37 @@ impl CodecChain {
             };
         }
         Ok(data)
+    }
+}
+
+impl CodecChain {
+    /// The most bytes each bytes->bytes codec may decode to for a chunk of
+    /// `shape` (`expected` bytes once through the array->bytes codec): entry
+    /// `i` bounds codec `i`'s output; entry 0 is the array->bytes codec's
+    /// input (exact without sharding, a bound with it).
+    fn output_bounds(&self, shape: &[u64], expected: usize) -> Vec<usize> {
+        let mut bound = match &self.sharding {
+            Some(sh) => sh.max_encoded_len(shape),
+            None => expected,
+        };
+        let mut out = Vec::with_capacity(self.bytes_codecs.len().max(1));
+        out.push(bound);
+        for c in self.bytes_codecs.iter().take(self.bytes_codecs.len().saturating_sub(1)) {
+            bound = c.max_encoded_len(bound);
+            out.push(bound);
+        }
+        out
+    }
+
+    /// An upper bound of the stored size of a chunk of `shape`: what any
+    /// sane encoder of this chain produces at most. Readers refuse more.
+    pub fn max_stored_len(&self, shape: &[u64]) -> usize {
+        let n_elems = shape.iter().product::<u64>() as usize;
+        let expected = n_elems.saturating_mul(stages_out(&self.stages, self.dtype).size());
+        let bounds = self.output_bounds(shape, expected);
+        self.bytes_codecs
+            .last()
+            .map_or(bounds[0], |c| c.max_encoded_len(bounds[bounds.len() - 1]))
     }
 }
 

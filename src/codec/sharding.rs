@@ -59,9 +59,14 @@ impl ShardingCodec {
             .and_then(Value::as_array)
             .and_then(|a| a.iter().map(Value::as_u64).collect::<Option<Vec<_>>>())
             .ok_or_else(|| Error::Metadata("sharding_indexed chunk_shape must be a list of integers".into()))?;
-        if inner_shape.len() != ndim || inner_shape.contains(&0) {
+        if inner_shape.len() != ndim {
             return Err(Error::Metadata(format!(
                 "sharding_indexed chunk_shape {inner_shape:?} does not fit {ndim} dimensions"
+            )));
+        }
+        if inner_shape.contains(&0) {
+            return Err(Error::Metadata(format!(
+                "sharding_indexed chunk_shape {inner_shape:?} has a zero extent"
             )));
         }
         let list = |k: &str| -> Result<Option<&Vec<Value>>> {
@@ -144,6 +149,15 @@ impl ShardingCodec {
     /// Inner chunks per dimension of a shard.
     pub fn grid(&self, shard_shape: &[u64]) -> Vec<u64> {
         shard_shape.iter().zip(&self.inner_shape).map(|(s, i)| s / i).collect()
+    }
+
+    /// An upper bound of the encoded size of a shard of `shard_shape`: every
+    /// inner chunk at its own chain's bound, plus the index.
+    pub fn max_encoded_len(&self, shard_shape: &[u64]) -> usize {
+        let inner = self.inner_shape.iter().product::<u64>().max(1);
+        let n = shard_shape.iter().product::<u64>().div_ceil(inner) as usize;
+        n.saturating_mul(self.inner.max_stored_len(&self.inner_shape))
+            .saturating_add(self.index_bytes(n))
     }
 
     fn index_bytes(&self, n: usize) -> usize {

@@ -73,10 +73,13 @@ fn codec_err(e: impl std::fmt::Display) -> Error {
 fn inflate(input: &[u8], decoded_len: Option<usize>) -> Result<Vec<u8>> {
     let mut d = Decompress::new(true);
     // One byte of slack so an over-long stream shows up without inflating all of it.
-    let mut out = Vec::with_capacity(decoded_len.unwrap_or(input.len().saturating_mul(4)) + 1);
+    // Grown fallibly: `decoded_len` comes from metadata, the rest from the data.
+    let first = decoded_len.map_or(input.len().saturating_mul(4).min(1 << 24), |n| n.saturating_add(1));
+    let mut out = super::try_capacity(first, NAME)?;
     loop {
         if out.len() == out.capacity() {
-            out.reserve(out.capacity().max(1 << 16));
+            out.try_reserve(out.capacity().max(1 << 16))
+                .map_err(|_| Error::OutOfMemory(format!("{NAME}: cannot allocate {} bytes", out.len() * 2)))?;
         }
         let (in_before, out_before) = (d.total_in(), out.len());
         // FlushDecompress::None: miniz_oxide refuses to resume after a `Finish`
@@ -121,6 +124,10 @@ impl BytesCodec for ZlibCodec {
             Some(n) if n != out.len() => Err(codec_err(format!("decoded {} bytes, expected {n}", out.len()))),
             _ => Ok(out),
         }
+    }
+
+    fn decode_bounded(&self, input: Vec<u8>, max_len: usize) -> Result<Vec<u8>> {
+        super::read_bounded(flate2::read::ZlibDecoder::new(&input[..]), max_len, NAME)
     }
 
     fn decode_stream<'a>(

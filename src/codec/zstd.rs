@@ -99,10 +99,15 @@ impl BytesCodec for ZstdCodec {
         }
         let out = match decoded_len {
             // ZSTD_decompressDCtx decodes every frame (with or without a content
-            // size) and fails rather than write past `n`.
-            Some(n) => zstd::bulk::Decompressor::new()
-                .and_then(|mut d| d.decompress(&input, n))
-                .map_err(codec_err)?,
+            // size) and fails rather than write past `n`. The buffer is
+            // reserved fallibly: `n` comes from metadata.
+            Some(n) => {
+                let mut out = super::try_capacity(n, NAME)?;
+                zstd::bulk::Decompressor::new()
+                    .and_then(|mut d| d.decompress_to_buffer(&input[..], &mut out))
+                    .map_err(codec_err)?;
+                out
+            }
             // Streaming copes with frames lacking a content size; the decoder
             // continues across concatenated frames.
             None => zstd::stream::decode_all(&input[..]).map_err(codec_err)?,
@@ -113,6 +118,16 @@ impl BytesCodec for ZstdCodec {
             }
         }
         Ok(out)
+    }
+
+    fn decode_bounded(&self, input: Vec<u8>, max_len: usize) -> Result<Vec<u8>> {
+        if input.is_empty() {
+            return Err(codec_err("empty input is not a zstd frame"));
+        }
+        // Stream, so a frame header claiming a huge content size (or none)
+        // costs nothing until the data is really there, and stop past the bound.
+        let dec = zstd::stream::read::Decoder::with_buffer(&input[..]).map_err(codec_err)?;
+        super::read_bounded(dec, max_len, NAME)
     }
 
     fn decode_stream<'a>(

@@ -111,6 +111,12 @@ pub unsafe extern "C" fn zarr_open(url: *const c_char, mode: c_int, root: *mut i
 /// `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
 /// `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
 /// `multipart_threshold` and credentials (README, "Cloud object stores").
+/// `{"follow_symlinks": true}` (filesystem stores) lets writes, renames and
+/// deletes act through symbolic links that lead out of the store root;
+/// without it they are ZARR_EIO (reads always follow links, and deleting a
+/// link removes the link, never its target). `{"consolidated": false}`
+/// ignores consolidated metadata (otherwise a broken `.zmetadata` is
+/// ZARR_EMETA). Options that are not a JSON object are ZARR_EINVAL.
 /// Unknown options are ZARR_EINVAL naming the key.
 ///
 /// # Safety
@@ -131,7 +137,7 @@ pub unsafe extern "C" fn zarr_open_with_options(
         let mut format = None;
         let mut store_options = StoreOptions::default();
         if let Some(text) = opts {
-            let mut o = attrs_from_json(text).map_err(|e| e.context("options_json"))?;
+            let mut o = options_from_json(text)?;
             if let Some(v) = o.remove("zarr_format") {
                 format = match v.as_u64() {
                     Some(2) => Some(ZarrFormat::V2),
@@ -148,6 +154,12 @@ pub unsafe extern "C" fn zarr_open_with_options(
                     Error::InvalidArgument(format!("option \"process_locks\" must be true or false, not {v}"))
                 })?;
             }
+            if let Some(v) = bool_option(&mut o, "follow_symlinks")? {
+                store_options.follow_symlinks = v;
+            }
+            if let Some(v) = bool_option(&mut o, "consolidated")? {
+                store_options.ignore_consolidated = !v;
+            }
             store_options.object = ObjectOptions::from_json(&o).map_err(|e| e.context("options_json"))?;
         }
         let g = Group::open_root_with(url, mode, format, store_options)?;
@@ -156,6 +168,28 @@ pub unsafe extern "C" fn zarr_open_with_options(
         unsafe { *root = id };
         Ok(())
     })
+}
+
+/// The options object of zarr_open_with_options; bad JSON is ZARR_EINVAL
+/// saying so (not a metadata error: the caller wrote it).
+fn options_from_json(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        Ok(_) => Err(Error::InvalidArgument("options_json is not a JSON object".into())),
+        Err(e) => Err(Error::InvalidArgument(format!(
+            "options_json: options are not valid JSON: {e}"
+        ))),
+    }
+}
+
+/// Take a true/false option out of `o`.
+fn bool_option(o: &mut serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<bool>, Error> {
+    o.remove(name)
+        .map(|v| {
+            v.as_bool()
+                .ok_or_else(|| Error::InvalidArgument(format!("option \"{name}\" must be true or false, not {v}")))
+        })
+        .transpose()
 }
 
 /// Close any handle. Closing a closed or unknown handle is ZARR_EBADID.

@@ -133,6 +133,17 @@ fn parse_v2(doc: &Map<String, Value>) -> Option<BTreeMap<String, Raw>> {
 /// consolidated document that cannot be used is ignored: the nodes' own
 /// documents are always there to fall back on.
 pub fn load_root(store: &dyn Store) -> Result<(Option<NodeDoc>, Option<Arc<Consolidated>>)> {
+    load_root_with(store, true)
+}
+
+/// As [`load_root`]; `use_consolidated: false` skips consolidated metadata
+/// (open option `{"consolidated": false}`): the nodes' own documents are read.
+/// When used, a v2 `.zmetadata` that is not a valid consolidated document
+/// (truncated, say) is `Error::Metadata` rather than silently ignored.
+pub fn load_root_with(
+    store: &dyn Store,
+    use_consolidated: bool,
+) -> Result<(Option<NodeDoc>, Option<Arc<Consolidated>>)> {
     // Read the generation before the store: a change after this point makes
     // what is read below stale.
     let generation = generation(store.id());
@@ -143,24 +154,34 @@ pub fn load_root(store: &dyn Store) -> Result<(Option<NodeDoc>, Option<Arc<Conso
             nodes,
         })
     };
-    if let Some(bytes) = store.get(V3_META)? {
+    if let Some(bytes) = node::get_document(store, V3_META)? {
         let doc = parse_object(&bytes, V3_META)?;
         let root = node::from_v3_doc(&doc, V3_META)?;
-        let cons = doc.get("consolidated_metadata").and_then(parse_v3).map(|mut nodes| {
-            // zarr-python leaves the root out; keep it so it is served too.
-            let mut own = doc.clone();
-            own.remove("consolidated_metadata");
-            nodes.insert(String::new(), Raw::V3(own));
-            wrap(nodes)
-        });
+        let cons = doc
+            .get("consolidated_metadata")
+            .filter(|_| use_consolidated)
+            .and_then(parse_v3)
+            .map(|mut nodes| {
+                // zarr-python leaves the root out; keep it so it is served too.
+                let mut own = doc.clone();
+                own.remove("consolidated_metadata");
+                nodes.insert(String::new(), Raw::V3(own));
+                wrap(nodes)
+            });
         return Ok((Some(root), cons));
     }
-    if let Some(bytes) = store.get(V2_CONSOLIDATED)? {
-        if let Some(nodes) = parse_object(&bytes, V2_CONSOLIDATED).ok().and_then(|d| parse_v2(&d)) {
-            let cons = wrap(nodes);
-            if let Some(root) = cons.get("") {
-                return Ok((Some(root?), Some(cons)));
-            }
+    let v2 = match use_consolidated {
+        true => node::get_document(store, V2_CONSOLIDATED)?,
+        false => None,
+    };
+    if let Some(bytes) = v2 {
+        let hint = "(open with {\"consolidated\": false} to ignore it)";
+        let doc = parse_object(&bytes, V2_CONSOLIDATED).map_err(|e| e.context(hint))?;
+        let nodes = parse_v2(&doc)
+            .ok_or_else(|| Error::Metadata(format!("{V2_CONSOLIDATED}: not consolidated metadata {hint}")))?;
+        let cons = wrap(nodes);
+        if let Some(root) = cons.get("") {
+            return Ok((Some(root?), Some(cons)));
         }
     }
     Ok((node::read(store, "")?, None))
@@ -172,7 +193,7 @@ pub fn invalidate(store: &dyn Store, format: ZarrFormat) -> Result<()> {
     match format {
         ZarrFormat::V2 => store.delete(V2_CONSOLIDATED)?,
         ZarrFormat::V3 => {
-            if let Some(bytes) = store.get(V3_META)? {
+            if let Some(bytes) = node::get_document(store, V3_META)? {
                 if let Ok(mut doc) = parse_object(&bytes, V3_META) {
                     if doc.remove("consolidated_metadata").is_some() {
                         store.set(V3_META, &node::pretty(&Value::Object(doc)))?;
@@ -194,7 +215,9 @@ fn collect(store: &dyn Store, format: ZarrFormat, path: &str, out: &mut Map<Stri
         let p = join(path, &e.name);
         let read = |name: &str| -> Result<Option<Map<String, Value>>> {
             let key = join(&p, name);
-            store.get(&key)?.map(|b| parse_object(&b, &key)).transpose()
+            node::get_document(store, &key)?
+                .map(|b| parse_object(&b, &key))
+                .transpose()
         };
         match format {
             ZarrFormat::V3 => {

@@ -151,8 +151,31 @@ pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
     expect_object(text, what)
 }
 
+/// The most dimensions an array may have (also at open: a document with
+/// more is `Error::Unsupported`, as at create).
+pub(crate) const MAX_NDIM: usize = 64;
+
+/// A shape given by a caller (create, resize, append): every extent at most
+/// 2^63 - 1 (netCDF, numpy and zarr-python index with signed 64-bit
+/// integers), else `Error::InvalidArgument` naming the dimension.
+pub fn check_extents(shape: &[u64]) -> Result<()> {
+    match shape.iter().position(|&x| x > i64::MAX as u64) {
+        Some(d) => Err(Error::InvalidArgument(format!(
+            "extent {} of dimension {d} exceeds 2^63 - 1",
+            shape[d]
+        ))),
+        None => Ok(()),
+    }
+}
+
 impl ArrayMetadata {
     fn check(&self) -> Result<()> {
+        if self.shape.len() > MAX_NDIM {
+            return Err(Error::Unsupported(format!(
+                "{} dimensions (at most {MAX_NDIM})",
+                self.shape.len()
+            )));
+        }
         if self.shape.len() != self.chunk_shape.len() {
             return Err(Error::Metadata(format!(
                 "shape has {} dimensions but chunk shape has {}",

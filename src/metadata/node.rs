@@ -28,6 +28,28 @@ pub const V2_GROUP: &str = ".zgroup";
 pub const V2_ATTRS: &str = ".zattrs";
 pub const V2_CONSOLIDATED: &str = ".zmetadata";
 
+/// The largest metadata document read (`zarr.json`, `.zarray`, `.zgroup`,
+/// `.zattrs`, `.zmetadata`, consolidated metadata included): 64 MiB, far
+/// above what zarr-python writes for hierarchies of thousands of arrays.
+/// A larger one is `Error::Metadata`, found without reading it whole.
+pub(crate) const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
+
+/// A metadata document's bytes, None when missing: bounded by
+/// [`MAX_DOCUMENT_BYTES`]; a directory where the document should be is
+/// `Error::Metadata` (not a missing node).
+pub fn get_document(store: &dyn Store, key: &str) -> Result<Option<Vec<u8>>> {
+    match store.get_limited(key, MAX_DOCUMENT_BYTES)? {
+        Some(b) if b.len() as u64 > MAX_DOCUMENT_BYTES => Err(Error::Metadata(format!(
+            "{key}: document is larger than {MAX_DOCUMENT_BYTES} bytes"
+        ))),
+        Some(b) => Ok(Some(b)),
+        None if store.is_directory(key) => Err(Error::Metadata(format!(
+            "{key}: is a directory, not a metadata document"
+        ))),
+        None => Ok(None),
+    }
+}
+
 /// What is stored at a node path.
 #[derive(Debug, Clone)]
 pub enum NodeDoc {
@@ -40,7 +62,7 @@ pub enum NodeDoc {
 
 pub fn read_attrs_v2(store: &dyn Store, path: &str) -> Result<Map<String, Value>> {
     let key = join(path, V2_ATTRS);
-    match store.get(&key)? {
+    match get_document(store, &key)? {
         None => Ok(Map::new()),
         Some(b) => parse_object(&b, &key),
     }
@@ -93,16 +115,16 @@ pub fn from_v2_group(doc: &Map<String, Value>, attrs: Map<String, Value>, key: &
 /// Read the node at `path`, or None when no metadata document is there.
 pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
     let key = join(path, V3_META);
-    if let Some(bytes) = store.get(&key)? {
+    if let Some(bytes) = get_document(store, &key)? {
         return from_v3_doc(&parse_object(&bytes, &key)?, &key).map(Some);
     }
     let akey = join(path, V2_ARRAY);
-    if let Some(bytes) = store.get(&akey)? {
+    if let Some(bytes) = get_document(store, &akey)? {
         let doc = parse_object(&bytes, &akey)?;
         return from_v2_array(&doc, read_attrs_v2(store, path)?, &akey).map(Some);
     }
     let gkey = join(path, V2_GROUP);
-    if let Some(bytes) = store.get(&gkey)? {
+    if let Some(bytes) = get_document(store, &gkey)? {
         let doc = parse_object(&bytes, &gkey)?;
         return from_v2_group(&doc, read_attrs_v2(store, path)?, &gkey).map(Some);
     }
@@ -113,7 +135,7 @@ pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
 /// (used for listings).
 pub fn kind(store: &dyn Store, path: &str) -> Result<Option<&'static str>> {
     let key = join(path, V3_META);
-    if let Some(bytes) = store.get(&key)? {
+    if let Some(bytes) = get_document(store, &key)? {
         let doc = parse_object(&bytes, &key)?;
         return Ok(match doc.get("node_type").and_then(Value::as_str) {
             Some("group") => Some("group"),

@@ -3,6 +3,7 @@
 //! failed write never leaves a torn value (process crashes; surviving power
 //! loss would also need fsync, which this store does not do, for speed).
 
+use super::fs_guard::{self, Found};
 use super::{ListEntry, Store};
 use crate::error::{Error, Result};
 use std::fs::{self, File};
@@ -16,6 +17,11 @@ pub struct FsStore {
     root: PathBuf,
     id: String,
     process_locks: bool,
+    /// The canonical root: writes never go through links leaving it
+    /// (unless `follow_symlinks`).
+    canon_root: PathBuf,
+    follow_symlinks: bool,
+    swept: fs_guard::Swept,
 }
 
 /// Directory (in the store root) holding the per-chunk lock files of
@@ -58,7 +64,25 @@ impl FsStore {
             id: format!("file://{}", canon.display()),
             root,
             process_locks,
+            canon_root: canon,
+            follow_symlinks: false,
+            swept: Default::default(),
         })
+    }
+
+    /// Let writes, renames and deletes act through symbolic links that lead
+    /// out of the store root (reads always follow links); off by default.
+    pub fn with_follow_symlinks(mut self, follow: bool) -> Self {
+        self.follow_symlinks = follow;
+        self
+    }
+
+    /// Refuse to `verb` `key` through a link leaving the root (module `fs_guard`).
+    fn check_inside(&self, key: &str, verb: &str) -> Result<()> {
+        if self.follow_symlinks {
+            return Ok(());
+        }
+        fs_guard::check_inside(&self.root, &self.canon_root, key, verb)
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -92,21 +116,30 @@ impl Store for FsStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        match fs::read(self.path(key)) {
-            Ok(v) => Ok(Some(v)),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
-            Err(e) if e.kind() == ErrorKind::IsADirectory => Ok(None),
-            Err(e) => Err(Error::io(key, e)),
-        }
+        self.get_limited(key, u64::MAX)
+    }
+
+    fn get_limited(&self, key: &str, max_len: u64) -> Result<Option<Vec<u8>>> {
+        let Found::File(f, size) = fs_guard::open_value(&self.path(key), key)? else {
+            return Ok(None);
+        };
+        // At most one byte past the limit: the caller sees it was exceeded.
+        let want = size.min(max_len.saturating_add(1));
+        let mut v = Vec::new();
+        v.try_reserve_exact(want as usize)
+            .map_err(|_| Error::OutOfMemory(format!("cannot allocate {want} bytes to read {key}")))?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(f, want), &mut v).map_err(|e| Error::io(key, e))?;
+        Ok(Some(v))
+    }
+
+    fn is_directory(&self, key: &str) -> bool {
+        fs_guard::is_directory(&self.path(key))
     }
 
     fn get_range(&self, key: &str, offset: u64, len: u64) -> Result<Option<Vec<u8>>> {
-        let f = match File::open(self.path(key)) {
-            Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => return Ok(None),
-            Err(e) => return Err(Error::io(key, e)),
+        let Found::File(f, size) = fs_guard::open_value(&self.path(key), key)? else {
+            return Ok(None);
         };
-        let size = f.metadata().map_err(|e| Error::io(key, e))?.len();
         let start = offset.min(size);
         let n = len.min(size - start) as usize;
         let mut buf = vec![0u8; n];
@@ -116,12 +149,9 @@ impl Store for FsStore {
     }
 
     fn get_suffix(&self, key: &str, len: u64) -> Result<Option<Vec<u8>>> {
-        let f = match File::open(self.path(key)) {
-            Ok(f) => f,
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => return Ok(None),
-            Err(e) => return Err(Error::io(key, e)),
+        let Found::File(f, size) = fs_guard::open_value(&self.path(key), key)? else {
+            return Ok(None);
         };
-        let size = f.metadata().map_err(|e| Error::io(key, e))?.len();
         let n = len.min(size);
         let mut buf = vec![0u8; n as usize];
         f.read_exact_at(&mut buf, size - n).map_err(|e| Error::io(key, e))?;
@@ -133,7 +163,10 @@ impl Store for FsStore {
         let dir = path
             .parent()
             .ok_or_else(|| Error::InvalidArgument(format!("bad key \"{key}\"")))?;
+        self.check_inside(key, "write")?;
         fs::create_dir_all(dir).map_err(|e| Error::io(key, e))?;
+        // Temporaries of writers killed long ago (module fs_guard).
+        self.swept.sweep(dir, TMP_PREFIX);
         let (tmp, mut f) = create_temp(dir).map_err(|e| Error::io(key, e))?;
         let result = (|| {
             f.write_all(value)?;
@@ -175,6 +208,7 @@ impl Store for FsStore {
     }
 
     fn delete(&self, key: &str) -> Result<()> {
+        self.check_inside(key, "delete")?;
         match fs::remove_file(self.path(key)) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
@@ -186,6 +220,8 @@ impl Store for FsStore {
         if prefix.is_empty() {
             return Err(Error::InvalidArgument("refusing to delete the whole store".into()));
         }
+        // remove_dir_all removes a link at `prefix` (or below it), never its target.
+        self.check_inside(prefix, "delete")?;
         match fs::remove_dir_all(self.path(prefix)) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
@@ -197,6 +233,8 @@ impl Store for FsStore {
         if from.is_empty() || to.is_empty() {
             return Err(Error::InvalidArgument("refusing to rename the store's root".into()));
         }
+        self.check_inside(from, "rename")?;
+        self.check_inside(to, "rename")?;
         let (src, dst) = (self.path(from), self.path(to));
         // rename(2) would replace an empty directory at `to`: refuse any.
         if fs::symlink_metadata(&dst).is_ok() {
@@ -260,12 +298,10 @@ impl Store for FsStore {
     }
 
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
-        match File::open(self.path(key)) {
+        match fs_guard::open_value(&self.path(key), key)? {
             // Renames replace the file whole, so an open handle reads one version.
-            Ok(f) => Ok(Some(Box::new(std::io::BufReader::with_capacity(1 << 18, f)))),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
-            Err(e) if e.kind() == ErrorKind::IsADirectory => Ok(None),
-            Err(e) => Err(Error::io(key, e)),
+            Found::File(f, _) => Ok(Some(Box::new(std::io::BufReader::with_capacity(1 << 18, f)))),
+            Found::Missing => Ok(None),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `a/b/c/0/1`); the Store trait is all the engine needs of a backend.
 
 pub mod fs;
+mod fs_guard;
 pub mod memory;
 pub mod object;
 pub mod runtime;
@@ -41,6 +42,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             v.drain(..start);
             v
         }))
+    }
+    /// As [`Store::get`], but reading at most `max_len + 1` bytes: a value
+    /// longer than `max_len` comes back longer than `max_len` (and possibly
+    /// cut), so the caller can refuse it without holding all of it.
+    /// Metadata documents are read this way (their size is bounded).
+    fn get_limited(&self, key: &str, max_len: u64) -> Result<Option<Vec<u8>>> {
+        let _ = max_len;
+        self.get(key)
+    }
+    /// Whether a "directory" (not a value) sits at `key` in a store that
+    /// has real directories (filesystem stores); false elsewhere. Tells a
+    /// metadata document that is a directory from a missing one.
+    fn is_directory(&self, key: &str) -> bool {
+        let _ = key;
+        false
     }
     /// Store a value atomically: a reader sees the old or the new value, never a mix.
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
@@ -124,6 +140,13 @@ pub struct StoreOptions {
     /// `.zarr-locks/` in the store root. No effect on memory stores
     /// (a process's memory store is its own).
     pub process_locks: bool,
+    /// Filesystem stores: let writes, renames and deletes act through
+    /// symbolic links that lead out of the store root (reads always follow
+    /// links). No effect on other stores.
+    pub follow_symlinks: bool,
+    /// Open the hierarchy without its consolidated metadata (a broken one
+    /// is an error otherwise). Used by [`crate::Group::open_root_with`].
+    pub ignore_consolidated: bool,
     /// Object stores: endpoint, credentials, concurrency, retries.
     pub object: ObjectOptions,
 }
@@ -172,11 +195,10 @@ pub fn open_url_with(url: &str, create: bool, options: StoreOptions) -> Result<A
     if path.is_empty() {
         return Err(Error::InvalidArgument("empty store path".into()));
     }
-    Ok(Arc::new(fs::FsStore::open_with(
-        path.into(),
-        create,
-        options.process_locks,
-    )?))
+    Ok(Arc::new(
+        fs::FsStore::open_with(path.into(), create, options.process_locks)?
+            .with_follow_symlinks(options.follow_symlinks),
+    ))
 }
 
 fn percent_decode(s: &str) -> Result<String> {

@@ -10,11 +10,20 @@
 # examples/c/example.c is built and run.  Then, unless ZARR_NO_VALGRIND=1,
 # each program runs again under
 #   valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+# and, unless ZARR_NO_SANITIZE=1, each program (not the static one) is built
+# again with clang -fsanitize=address,undefined (clang installed with apt-get
+# when missing) against the same libzarr.so and run ("asan:" lines). Only the
+# C side is instrumented: ASan's allocator serves libzarr's allocations too,
+# so it sees C code writing past buffers libzarr returned or reading freed
+# ones, and UBSan checks the C programs; the Rust code itself is checked by
+# Valgrind above, by its own tests and by the fuzz targets (make fuzz).
 #
 # Environment:
 #   ZARR_LIBDIR        directory holding libzarr.so / libzarr.a
 #                      (default target/release; a relative path is taken from the repo root)
 #   ZARR_NO_VALGRIND=1 skip the valgrind pass
+#   ZARR_NO_SANITIZE=1 skip the AddressSanitizer/UndefinedBehaviorSanitizer pass
+#   SAN_CC             compiler for that pass (default clang)
 #   CC                 C compiler (default cc)
 #   ZARR_TEST_TIMEOUT  seconds per plain run (default 300); valgrind runs get 4x
 #   ZARR_VALGRIND_ITERS iterations of the thread tests under valgrind (default 20)
@@ -137,7 +146,7 @@ else
 fi
 
 # ------------------------------------------------------------------- run
-run_one() { # run_one NAME MODE(plain|valgrind)
+run_one() { # run_one NAME MODE(plain|valgrind|asan)
     local name=$1 mode=$2 log="$BUILD/$1.$2.log" st t0 t1
     local -a argv=()
     # the example takes the path of the hierarchy to create
@@ -146,8 +155,15 @@ run_one() { # run_one NAME MODE(plain|valgrind)
     if [ "$mode" = plain ]; then
         timeout "$TIMEOUT" "$BUILD/$name" "${argv[@]}" >"$log" 2>&1
         st=$?
+    elif [ "$mode" = asan ]; then
+        # ASan reserves terabytes of address space: no setrlimit(RLIMIT_AS) tests.
+        ZARR_TEST_NO_RLIMIT=1 \
+            ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=98 \
+            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
+            timeout "$VG_TIMEOUT" "$BUILD/asan/$name" "${argv[@]}" >"$log" 2>&1
+        st=$?
     else
-        ZARR_TEST_ITERS=${ZARR_VALGRIND_ITERS:-20} \
+        ZARR_TEST_NO_RLIMIT=1 ZARR_TEST_ITERS=${ZARR_VALGRIND_ITERS:-20} \
             timeout "$VG_TIMEOUT" valgrind --error-exitcode=99 --leak-check=full \
             --errors-for-leak-kinds=definite --num-callers=40 "${VG_SUPP[@]}" \
             "$BUILD/$name" "${argv[@]}" >"$log" 2>&1
@@ -159,13 +175,15 @@ run_one() { # run_one NAME MODE(plain|valgrind)
     detail="($secs"
     [ "$st" -eq 124 ] && detail="$detail, TIMED OUT"
     [ "$st" -eq 99 ] && detail="$detail, valgrind errors"
-    [ "$st" -ne 0 ] && [ "$st" -ne 124 ] && [ "$st" -ne 99 ] && detail="$detail, exit $st"
+    [ "$st" -eq 98 ] && detail="$detail, sanitizer errors"
+    [ "$st" -ne 0 ] && [ "$st" -ne 124 ] && [ "$st" -ne 99 ] && [ "$st" -ne 98 ] && detail="$detail, exit $st"
     local summary
     summary=$(grep -E 'checks passed|example: (OK|FAILED)' "$log" | tail -n 1 | sed 's/^.*: \([0-9]* checks\)/\1/')
     [ -n "$summary" ] && detail="$detail, $summary"
     detail="$detail)"
     local label=$name
     [ "$mode" = valgrind ] && label="valgrind:$name"
+    [ "$mode" = asan ] && label="asan:$name"
     record "$label" "$st" "$detail" "$log"
 }
 
@@ -196,6 +214,36 @@ if [ "${ZARR_NO_VALGRIND:-0}" != 1 ]; then
         echo "valgrind is not installed and could not be installed (apt-get install -y valgrind);" \
             "install it or set ZARR_NO_VALGRIND=1" >"$BUILD/valgrind-missing.log"
         record valgrind 1 "(valgrind missing)" "$BUILD/valgrind-missing.log"
+    fi
+fi
+
+if [ "${ZARR_NO_SANITIZE:-0}" != 1 ]; then
+    SAN_CC=${SAN_CC:-clang}
+    if ! command -v "$SAN_CC" >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+        echo "$SAN_CC not found; installing clang with apt-get ..."
+        SUDO=""
+        [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+        $SUDO apt-get update >"$BUILD/apt-clang.log" 2>&1 &&
+            $SUDO apt-get install -y clang >>"$BUILD/apt-clang.log" 2>&1
+    fi
+    if command -v "$SAN_CC" >/dev/null 2>&1; then
+        mkdir -p "$BUILD/asan"
+        SAN_FLAGS=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1)
+        echo "== under AddressSanitizer + UndefinedBehaviorSanitizer ($("$SAN_CC" --version | head -n 1))"
+        for src in "$HERE"/test_*.c "$ROOT/examples/c/example.c"; do
+            name=$(basename "$src" .c)
+            log="$BUILD/$name.asan-build.log"
+            if "$SAN_CC" "${CFLAGS[@]}" "${SAN_FLAGS[@]}" -o "$BUILD/asan/$name" "$src" "${DYN_LIBS[@]}" >"$log" 2>&1; then
+                run_one "$name" asan
+            else
+                record "asan:$name" 1 "(compile/link failed)" "$log"
+            fi
+        done
+    else
+        [ -f "$BUILD/apt-clang.log" ] && tail -n 20 "$BUILD/apt-clang.log"
+        echo "clang is not installed and could not be installed (apt-get install -y clang);" \
+            "install it or set ZARR_NO_SANITIZE=1" >"$BUILD/clang-missing.log"
+        record asan 1 "(clang missing)" "$BUILD/clang-missing.log"
     fi
 fi
 
