@@ -242,6 +242,15 @@ impl Store for FsStore {
         Ok(self.path(key).is_file())
     }
 
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        match fs::metadata(self.path(key)) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(Error::io(key, e)),
+        }
+    }
+
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
         match File::open(self.path(key)) {
             // Renames replace the file whole, so an open handle reads one version.
@@ -294,6 +303,9 @@ mod tests {
         s.set("a/b/c/0/0", b"0123456789").unwrap();
         assert_eq!(s.get_range("a/b/c/0/0", 3, 4).unwrap().unwrap(), b"3456");
         assert_eq!(s.get_range("a/b/c/0/0", 8, 100).unwrap().unwrap(), b"89");
+        assert_eq!(s.size("a/b/c/0/0").unwrap(), Some(10));
+        assert_eq!(s.size("a/b/c").unwrap(), None, "a directory is no value");
+        assert_eq!(s.size("a/b/nope").unwrap(), None);
         assert!(s.get("a/b/nope").unwrap().is_none());
         assert!(s.get("a/b/c/0/0/x").unwrap().is_none());
         assert_eq!(
