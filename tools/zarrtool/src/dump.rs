@@ -600,7 +600,8 @@ impl Printer<'_, '_> {
             writeln!(self.out, "{ind} // {}[{s}]", v.name)?;
         }
         if row > 0 {
-            write!(self.out, "{ind} {} =\n{ind}  ", v.name)?;
+            // Rows are not indented with the group, as in ncdump.
+            write!(self.out, "{ind} {} =\n  ", v.name)?;
         } else {
             write!(self.out, "{ind} {} = ", v.name)?;
         }
@@ -622,11 +623,11 @@ impl Printer<'_, '_> {
                     if row > 0 && n % row as u64 == 0 {
                         writeln!(out, "{line}")?;
                         line.clear();
-                        write!(out, "{ind}  ")?;
+                        write!(out, "  ")?;
                     } else if row == 0 && line.len() > 72 {
                         writeln!(out, "{line}")?;
                         line.clear();
-                        write!(out, "{ind}    ")?;
+                        write!(out, "    ")?;
                     } else {
                         line.push(' ');
                     }

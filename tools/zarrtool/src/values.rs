@@ -31,6 +31,9 @@ pub fn for_each_block(a: &Array, slab: &Slab, mem: DataType, mut f: impl FnMut(&
         a.read(&slab.selection(&shape)?, mem, &mut buf)?;
         return f(&buf);
     }
+    if slab.count.contains(&0) {
+        return Ok(()); // nothing selected
+    }
     let rows = slab.count[0];
     let row_bytes = slab.count[1..].iter().product::<u64>().saturating_mul(ms).max(1);
     let mut per = (BLOCK_BYTES / row_bytes).max(1);
