@@ -473,6 +473,10 @@ def test_cp_file_to_s3_and_back(stores, moto, tmp_path):
     # ls on S3 counts the same stored chunks as on disk.
     tree = parse_ls(zt("ls", "-r", f"s3://{bucket}/copy.zarr", env=env).stdout)
     assert tree["/temp"]["nchunks"] == parse_ls(zt("ls", url(stores, "py3"), "temp").stdout)["/"]["nchunks"]
+    # Stored bytes are the objects' sizes, as S3 lists them.
+    listed = moto.client().list_objects_v2(Bucket=bucket, Prefix="copy.zarr/temp/c/")["Contents"]
+    assert int(tree["/temp"]["stored"]) == sum(o["Size"] for o in listed)
+    assert tree["/temp"]["nchunks"].split("/")[0] == str(len(listed))
     # And back from S3 to a directory, converted to v2.
     back = tmp_path / "from-s3.zarr"
     zt("cp", f"s3://{bucket}/copy.zarr", back, "--zarr-format", "2", env=env)
