@@ -712,3 +712,27 @@ def test_man_page_and_completions(tmp_path):
     assert subprocess.run(["bash", "-n", tmp_path / "completions" / "zarrtool.bash"]).returncode == 0
     assert (tmp_path / "completions" / "_zarrtool").exists()
     assert (tmp_path / "completions" / "zarrtool.fish").exists()
+
+
+def test_cp_from_read_only_http(stores, tmp_path):
+    """An HTTP server cannot list: a consolidated hierarchy copies from it."""
+    import shutil
+    import servers
+    served = tmp_path / "www"
+    shutil.copytree(stores[0] / "py3.zarr", served / "py3.zarr")
+    zt("consolidate", served / "py3.zarr")
+    http = servers.StaticHttp(served)
+    try:
+        src = f"{http.url}/py3.zarr"
+        dst = tmp_path / "from-http.zarr"
+        zt("cp", src, dst)
+        g = zarr.open_group(str(dst), mode="r")
+        for path in ("temp", "sub/count", "level", "checked"):
+            same(g[path][...], stores[1]["py3", path])
+        # The copy of a consolidated hierarchy is consolidated too.
+        assert "consolidated_metadata" in json.loads((dst / "zarr.json").read_text())
+        # Writing to HTTP is refused with the library's message.
+        p = zt("attrs", "set", src, "--json", '{"x": 1}', check=False)
+        assert p.returncode == 1 and p.stderr.count("\n") == 1
+    finally:
+        http.close()
