@@ -545,18 +545,19 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
 
 
 def chunk_files(d: Path):
+    # A write killed mid-way may leave its temporary file (never a torn chunk): not a chunk.
     return {p.relative_to(d).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
-            for p in d.rglob("*") if p.is_file() and p.name != "zarr.json"}
+            for p in d.rglob("*") if p.is_file() and p.name != "zarr.json" and not p.name.startswith(".zarr-tmp.")}
 
 
 def test_resume_after_a_killed_copy(tmp_path):
-    rows, cols = 400, 4096
+    rows, cols = 160, 2048
     src, data = big_source(tmp_path, rows=rows, cols=cols)
     dst = tmp_path / "dst.zarr"
     proc = subprocess.Popen([str(TOOL), "cp", src, dst, "--jobs", "1"], stderr=subprocess.PIPE)
     # Kill it once some chunk rows are written (chunks are written in C order with one job).
     deadline = time.monotonic() + 120
-    while not (dst / "c" / "10").is_dir():
+    while not (dst / "c" / "4").is_dir():
         assert proc.poll() is None, "the copy ended before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.002)
