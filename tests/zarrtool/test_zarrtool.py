@@ -404,6 +404,23 @@ def test_cp_v2_to_v3_rechunk_recompress(stores, tmp_path):
     same(s[...], stores[1]["py2", "small"])
 
 
+def test_cp_v2_to_v3_keeps_the_codecs(stores, tmp_path):
+    """No codec options: the v2 compressors (zlib, blosc) and the big-endian
+    byte order carry over as v3 codecs; F order becomes a transpose."""
+    dst = tmp_path / "keep.zarr"
+    zt("cp", url(stores, "py2"), dst, "--zarr-format", "3")
+    g = zarr.open_group(str(dst), mode="r")
+    names = [type(c).__name__ for c in g["field"].metadata.codecs]
+    assert "Zlib" in "".join(names) and "TransposeCodec" in names, names
+    assert g["field"].metadata.codecs[1].endian.value == "big"
+    assert "Blosc" in "".join(type(c).__name__ for c in g["small"].metadata.codecs)
+    same(g["field"][...], stores[1]["py2", "field"])
+    same(g["small"][...], stores[1]["py2", "small"])
+    # And tensorstore reads the converted array.
+    t = ts.open({"driver": "zarr3", "kvstore": {"driver": "file", "path": str(dst / "small")}}).result()
+    same(t.read().result(), stores[1]["py2", "small"])
+
+
 def test_cp_v3_to_v2_unshards_and_keeps_fill(stores, tmp_path):
     dst = tmp_path / "back.zarr"
     zt("cp", url(stores, "py3"), dst, "--zarr-format", "2")
