@@ -238,3 +238,39 @@ test-cloud: lib netcdf
 bench-cloud: lib
 	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash scripts/bench-cloud.sh
 # ---- end cloud object stores -------------------------------------------------
+
+# ---- zarrtool (tools/zarrtool): the command-line tool --------------------------
+# `make zarrtool` builds target/release/zarrtool and generates its man pages and
+# shell completions into build/zarrtool (from the same clap definitions as
+# --help); `make install` installs all three; `make test` runs test-zarrtool.
+.PHONY: zarrtool test-zarrtool install-zarrtool
+
+ZTBUILD := build/zarrtool
+
+zarrtool:
+	$(CARGO) build --release -p zarrtool
+	rm -rf $(ZTBUILD) && $(LIBDIR)/zarrtool generate $(ZTBUILD)
+
+test: test-zarrtool
+install: install-zarrtool
+
+test-zarrtool: zarrtool
+	bash tests/zarrtool/run.sh
+	rm -rf build/zarrtool-install && $(MAKE) --no-print-directory install-zarrtool PREFIX=$(CURDIR)/build/zarrtool-install
+	build/zarrtool-install/bin/zarrtool --version | grep -q "^zarrtool $(VERSION)$$"
+	grep -q "^.TH zarrtool 1" build/zarrtool-install/share/man/man1/zarrtool.1
+	bash -n build/zarrtool-install/share/bash-completion/completions/zarrtool
+	@echo "zarrtool install check passed"
+
+install-zarrtool: zarrtool
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(LIBDIR)/zarrtool $(DESTDIR)$(PREFIX)/bin/zarrtool
+	install -m 644 $(ZTBUILD)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(ZTBUILD)/completions/zarrtool.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/zarrtool
+	install -m 644 $(ZTBUILD)/completions/_zarrtool $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_zarrtool
+	install -m 644 $(ZTBUILD)/completions/zarrtool.fish \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/zarrtool.fish
+# ---- end zarrtool --------------------------------------------------------------

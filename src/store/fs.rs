@@ -283,18 +283,24 @@ impl Store for FsStore {
     fn open(&self, key: &str) -> Result<Box<dyn super::ByteSource + '_>> {
         // One open file for the whole decode: writes rename a new file over
         // the key, so this one stays the version it was when opened.
-        let file = match File::open(self.path(key)) {
-            Ok(f) => {
-                let m = f.metadata().map_err(|e| Error::io(key, e))?;
-                (!m.is_dir()).then_some((f, m.len()))
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => None,
-            Err(e) => return Err(Error::io(key, e)),
+        // Non-regular files (FIFOs, devices) are refused before any blocking read.
+        let file = match fs_guard::open_value(&self.path(key), key)? {
+            Found::File(f, size) => Some((f, size)),
+            Found::Missing => None,
         };
         Ok(Box::new(FileSource {
             key: key.to_owned(),
             file,
         }))
+    }
+
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        match fs::metadata(self.path(key)) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(Error::io(key, e)),
+        }
     }
 
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
@@ -402,6 +408,9 @@ mod tests {
         s.set("a/b/c/0/0", b"0123456789").unwrap();
         assert_eq!(s.get_range("a/b/c/0/0", 3, 4).unwrap().unwrap(), b"3456");
         assert_eq!(s.get_range("a/b/c/0/0", 8, 100).unwrap().unwrap(), b"89");
+        assert_eq!(s.size("a/b/c/0/0").unwrap(), Some(10));
+        assert_eq!(s.size("a/b/c").unwrap(), None, "a directory is no value");
+        assert_eq!(s.size("a/b/nope").unwrap(), None);
         assert!(s.get("a/b/nope").unwrap().is_none());
         assert!(s.get("a/b/c/0/0/x").unwrap().is_none());
         assert_eq!(

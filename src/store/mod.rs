@@ -70,6 +70,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn exists(&self, key: &str) -> Result<bool> {
         Ok(self.get(key)?.is_some())
     }
+    /// The stored size of a value in bytes, or None if the key does not
+    /// exist (for listings such as `zarrtool ls`). Stores that can tell
+    /// without reading the value (a file's metadata, an object's HEAD)
+    /// override this.
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        Ok(self.get(key)?.map(|v| v.len() as u64))
+    }
     /// Move every key below `from/` to the same place below `to/`, as one
     /// cheap step (a directory rename). `to` must not exist. Stores where
     /// that would mean copying every object (object stores) leave this

@@ -812,6 +812,13 @@ impl Store for ObjectStoreBackend {
             Err(e) => Err(self.err("checking", key, e)),
         }
     }
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        match runtime::block_on(self.inner.head(&self.path(key))) {
+            Ok(m) => Ok(Some(m.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.err("checking", key, e)),
+        }
+    }
     fn concurrency(&self) -> usize {
         self.concurrency
     }
