@@ -3,7 +3,8 @@
 //! Module map:
 //! - [`metadata`]: v2/v3 documents, data types, fill values -> [`metadata::ArrayMetadata`]
 //! - [`codec`]: one file per codec, the registry, the pipeline
-//! - [`store`]: the [`store::Store`] trait, filesystem and memory stores
+//! - [`store`]: the [`store::Store`] trait, filesystem and memory stores,
+//!   object stores (feature `cloud`, on by default)
 //! - [`array`]: selections, reads, writes, emptiness, type conversion
 //! - [`group`]: hierarchy, attributes
 //! - [`attrs`]: single attributes with typed values (netCDF-style get/put)
