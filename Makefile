@@ -94,6 +94,7 @@ lean:
 	$(MAKE) --no-print-directory lib FEATURES=
 
 test-lean: lean
+	$(CARGO) clippy --release --no-default-features --lib --target-dir target/lean -- -D warnings
 	ZARR_LIBDIR=$(CURDIR)/target/lean/release ZARR_NO_VALGRIND=1 bash tests/c/run.sh
 	rm -rf build/install-lean && $(MAKE) --no-print-directory install-lib FEATURES= PREFIX=$(CURDIR)/build/install-lean
 	ZARR_LIBDIR=$(CURDIR)/target/lean/release bash tests/lean/run.sh $(CURDIR)/build/install-lean

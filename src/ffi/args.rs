@@ -85,6 +85,8 @@ pub(crate) fn rank(ndim: i64, what: &str) -> Result<usize, Error> {
 }
 
 /// A count, axis or size that must not be negative.
+// Java's signed longs come here (C passes u64); unused without `java`.
+#[cfg_attr(not(feature = "java"), allow(dead_code))]
 pub(crate) fn non_negative(v: i64, what: &str) -> Result<u64, Error> {
     u64::try_from(v).map_err(|_| Error::InvalidArgument(format!("{what} {v} is negative")))
 }
@@ -96,6 +98,7 @@ pub(crate) fn axis(v: c_int) -> Result<usize, Error> {
 
 /// Values of a shape-like argument (one per dimension) as u64: negative
 /// values are ZARR_EINVAL. Java has no unsigned types, so its `long[]` comes here.
+#[cfg_attr(not(feature = "java"), allow(dead_code))]
 pub(crate) fn extents(v: &[i64], what: &str) -> Result<Vec<u64>, Error> {
     v.iter()
         .map(|&x| u64::try_from(x).map_err(|_| Error::InvalidArgument(format!("{what} has negative value {x}"))))

@@ -71,6 +71,7 @@ plugins_exist() { # every path --plugins names exists, and each installed plugin
     out=$("$CONFIG" --plugins) || return 1
     echo "$out"
     while read -r name path; do
+        [ -n "$name" ] || continue
         [ -e "$path" ] || { echo "$name: $path does not exist"; return 1; }
     done <<<"$out"
     if [ -f "$PREFIX/lib/libzarr_netcdf.so" ]; then
