@@ -29,9 +29,16 @@ CARGO_LIB := $(CARGO) build --release --no-default-features $(if $(strip $(FEATU
 	--target-dir $(TARGET_DIR)
 endif
 LIBDIR := $(TARGET_DIR)/release
-# The plugins (netcdf/, netcdf/h5filter/) embed their own engine and always
-# build in the default target directory.
-PLUGIN_LIBDIR := target/release
+# The plugins (netcdf/, netcdf/h5filter/) embed their own engine, each with
+# other libzarr features than the library, and each builds in its own target
+# directory: cargo names a cdylib's file in deps/ without a hash, so builds
+# sharing one made each overwrite the other's deps/libzarr.so and rebuild
+# libzarr, back and forth.
+PLUGIN_TARGET := target/plugins
+PLUGIN_LIBDIR := $(PLUGIN_TARGET)/release
+PLUGIN_CARGO_FLAGS := --release --target-dir $(PLUGIN_TARGET)
+H5_TARGET := target/h5filter
+H5_CARGO_FLAGS := --release --target-dir $(H5_TARGET)
 HAS_S3 := $(if $(filter cloud,$(FEATURES)),yes,no)
 HAS_JAVA := $(if $(filter java,$(FEATURES)),yes,no)
 # Installed libraries are stripped; DEBUGINFO=1 keeps their debug info in
@@ -140,16 +147,19 @@ install-lib: lib
 
 # ---- netCDF-C plugin: libzarr_netcdf.so (netcdf/), a user-defined format
 # that lets netCDF programs read and write Zarr. Needs libnetcdf-dev.
+# The plugin is copied beside libzarr.so (target/release), where the tests
+# and programs linked with the build tree look for it.
 netcdf:
 	bash scripts/netcdf-deps.sh
-	$(CARGO) build --release -p zarr_netcdf
+	$(CARGO) build $(PLUGIN_CARGO_FLAGS) -p zarr_netcdf
+	mkdir -p target/release && cp $(PLUGIN_LIBDIR)/libzarr_netcdf.so target/release/libzarr_netcdf.so
 
 test-netcdf: lib h5filters
 	for f in zstd blosc; do \
-	    $(CARGO) clippy --release --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
-	    $(CARGO) test --release -p zarr_h5filter --features $$f || exit 1; \
+	    $(CARGO) clippy $(H5_CARGO_FLAGS) --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
+	    $(CARGO) test $(H5_CARGO_FLAGS) -p zarr_h5filter --features $$f || exit 1; \
 	done
-	bash tests/netcdf/run.sh
+	ZARR_PLUGIN_TARGET=$(CURDIR)/$(PLUGIN_TARGET) bash tests/netcdf/run.sh
 
 install-netcdf: netcdf h5filters
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins
@@ -164,8 +174,8 @@ install-netcdf: netcdf h5filters
 h5filters:
 	mkdir -p build/plugins
 	for f in zstd blosc; do \
-	    $(CARGO) build --release -p zarr_h5filter --features $$f && \
-	    cp $(PLUGIN_LIBDIR)/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
+	    $(CARGO) build $(H5_CARGO_FLAGS) -p zarr_h5filter --features $$f && \
+	    cp $(H5_TARGET)/release/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
 	done
 
 clean:
