@@ -4,19 +4,58 @@
 PREFIX ?= /usr/local
 CARGO ?= cargo
 CC ?= cc
-LIBDIR := target/release
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
+# Cargo features of libzarr: `cloud` (s3://, az://, gs://, http(s)://
+# stores) and `java` (the JNI entry points), both on by default.
+# `make lib FEATURES=` builds a lean library with neither, `FEATURES=java`
+# one without cloud stores (README, "Building a lean library"). Any other
+# set than the default builds in its own target directory (target/lean,
+# target/java, ...) and Fortran build directory, so it never overwrites the
+# default build or makes it rebuild.
+DEFAULT_FEATURES := cloud java
+FEATURES ?= $(DEFAULT_FEATURES)
+empty :=
+space := $(empty) $(empty)
+ifeq ($(sort $(FEATURES)),$(sort $(DEFAULT_FEATURES)))
+VARIANT :=
+CARGO_LIB := $(CARGO) build --release
+TARGET_DIR := target
+else
+VARIANT := $(or $(subst $(space),-,$(sort $(FEATURES))),lean)
+TARGET_DIR := target/$(VARIANT)
+CARGO_LIB := $(CARGO) build --release --no-default-features $(if $(strip $(FEATURES)),--features "$(FEATURES)") \
+	--target-dir $(TARGET_DIR)
+endif
+LIBDIR := $(TARGET_DIR)/release
+# The plugins (netcdf/, netcdf/h5filter/) embed their own engine, each with
+# other libzarr features than the library, and each builds in its own target
+# directory: cargo names a cdylib's file in deps/ without a hash, so builds
+# sharing one made each overwrite the other's deps/libzarr.so and rebuild
+# libzarr, back and forth.
+PLUGIN_TARGET := target/plugins
+PLUGIN_LIBDIR := $(PLUGIN_TARGET)/release
+PLUGIN_CARGO_FLAGS := --release --target-dir $(PLUGIN_TARGET)
+H5_TARGET := target/h5filter
+H5_CARGO_FLAGS := --release --target-dir $(H5_TARGET)
+HAS_S3 := $(if $(filter cloud,$(FEATURES)),yes,no)
+HAS_JAVA := $(if $(filter java,$(FEATURES)),yes,no)
+# Installed libraries are stripped; DEBUGINFO=1 keeps their debug info in
+# lib/.debug/NAME.debug (scripts/install-stripped.sh).
+DEBUGINFO ?= 0
+export DEBUGINFO
+INSTALL_SO := sh scripts/install-stripped.sh
+
 .PHONY: all lib header example test test-rust test-c test-interop test-install lint install clean \
-	netcdf test-netcdf install-netcdf h5filters
+	netcdf test-netcdf install-netcdf h5filters install-lib test-header lean test-lean
 
 all: lib
 
 # The library's SONAME is libzarr.so.$(MAJOR): link it beside the build so
 # programs linked against the build tree find it at run time.
 lib:
-	$(CARGO) build --release
+	$(CARGO_LIB)
 	ln -sf libzarr.so $(LIBDIR)/libzarr.so.$(MAJOR)
 
 # Refresh the committed header after changing src/ffi.
@@ -33,7 +72,7 @@ example: lib
 # Every test: Rust unit + integration, lint, C tests (also under Valgrind and ASan+UBSan),
 # zarr-python interop, the netCDF-C plugin, and an install + pkg-config
 # link check.
-test: lint test-rust test-c test-interop test-netcdf test-install
+test: lint test-rust test-header test-c test-interop test-netcdf test-install test-lean
 	@echo "all test suites passed"
 
 lint:
@@ -45,6 +84,27 @@ test-rust:
 
 test-c: lib
 	ZARR_LIBDIR=$(CURDIR)/$(LIBDIR) bash tests/c/run.sh
+
+# The public header: only the library's names, clean as C and C++ in both
+# include orders, every 1.0 constant with its 1.0 value (tests/header/run.sh).
+test-header: lib
+	@command -v clang >/dev/null || (apt-get update && apt-get install -y clang) || \
+	    echo "note: clang could not be installed; the header is checked with gcc and g++ only"
+	ZARR_LIBDIR=$(CURDIR)/$(LIBDIR) bash tests/header/run.sh
+
+# The lean library (no cloud stores, no Java) in target/lean: the whole C
+# test-suite (without Valgrind: the default build has that pass) and
+# tests/lean/run.sh (object store URLs are ZARR_EUNSUPPORTED naming the
+# feature; no JNI or object store code inside; an install whose zarr-config
+# says so and builds the example).
+lean:
+	$(MAKE) --no-print-directory lib FEATURES=
+
+test-lean: lean
+	$(CARGO) clippy --release --no-default-features --lib --target-dir target/lean -- -D warnings
+	ZARR_LIBDIR=$(CURDIR)/target/lean/release ZARR_NO_VALGRIND=1 bash tests/c/run.sh
+	rm -rf build/install-lean && $(MAKE) --no-print-directory install-lib FEATURES= PREFIX=$(CURDIR)/build/install-lean
+	ZARR_LIBDIR=$(CURDIR)/target/lean/release bash tests/lean/run.sh $(CURDIR)/build/install-lean
 
 test-interop: lib
 	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/interop/run.sh
@@ -60,48 +120,62 @@ test-install: lib
 	        ncdump -h "file://$(CURDIR)/build/install-test/ex.zarr#mode=udf0" | grep -q "float temp(time, lat, lon)" \
 	        && echo "installed netCDF plugin reads the example"; \
 	fi
+	bash tests/install/run.sh $(CURDIR)/build/install-test
+	rm -rf build/install-debug && $(MAKE) --no-print-directory install-lib DEBUGINFO=1 PREFIX=$(CURDIR)/build/install-debug
+	bash tests/install/debuginfo.sh $(CURDIR)/build/install-debug $(CURDIR)/$(LIBDIR)/libzarr.so
 	@echo "install check passed"
 
-install: lib
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(LIBDIR)/libzarr.so $(DESTDIR)$(PREFIX)/lib/libzarr.so.$(VERSION)
-	ln -sf libzarr.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libzarr.so.$(MAJOR)
-	ln -sf libzarr.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr.so
-	install -m 644 $(LIBDIR)/libzarr.a $(DESTDIR)$(PREFIX)/lib/libzarr.a
-	install -m 644 include/zarr.h $(DESTDIR)$(PREFIX)/include/zarr.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' zarr.pc.in \
-	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr.pc
+install: install-lib
 	@if [ -f /usr/include/netcdf_dispatch.h ] || pkg-config --exists netcdf 2>/dev/null; then \
 	    $(MAKE) --no-print-directory install-netcdf; \
 	else echo "note: netCDF-C headers not found: libzarr_netcdf not built or installed"; fi
 
+# The C library alone: libzarr.so (stripped), libzarr.a, zarr.h, zarr.pc, zarr-config.
+install-lib: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	$(INSTALL_SO) 755 $(LIBDIR)/libzarr.so $(DESTDIR)$(PREFIX)/lib/libzarr.so.$(VERSION)
+	ln -sf libzarr.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libzarr.so.$(MAJOR)
+	ln -sf libzarr.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr.so
+	$(INSTALL_SO) 644 $(LIBDIR)/libzarr.a $(DESTDIR)$(PREFIX)/lib/libzarr.a
+	install -m 644 include/zarr.h $(DESTDIR)$(PREFIX)/include/zarr.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' zarr.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/zarr.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@HAS_S3@|$(HAS_S3)|g' -e 's|@HAS_JAVA@|$(HAS_JAVA)|g' zarr-config.in \
+	    > $(DESTDIR)$(PREFIX)/bin/zarr-config
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/zarr-config
+
 # ---- netCDF-C plugin: libzarr_netcdf.so (netcdf/), a user-defined format
 # that lets netCDF programs read and write Zarr. Needs libnetcdf-dev.
+# The plugin is copied beside libzarr.so (target/release), where the tests
+# and programs linked with the build tree look for it.
 netcdf:
 	bash scripts/netcdf-deps.sh
-	$(CARGO) build --release -p zarr_netcdf
+	$(CARGO) build $(PLUGIN_CARGO_FLAGS) -p zarr_netcdf
+	mkdir -p target/release && cp $(PLUGIN_LIBDIR)/libzarr_netcdf.so target/release/libzarr_netcdf.so
 
 test-netcdf: lib h5filters
 	for f in zstd blosc; do \
-	    $(CARGO) clippy --release --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
-	    $(CARGO) test --release -p zarr_h5filter --features $$f || exit 1; \
+	    $(CARGO) clippy $(H5_CARGO_FLAGS) --all-targets -p zarr_h5filter --features $$f -- -D warnings && \
+	    $(CARGO) test $(H5_CARGO_FLAGS) -p zarr_h5filter --features $$f || exit 1; \
 	done
-	bash tests/netcdf/run.sh
+	ZARR_PLUGIN_TARGET=$(CURDIR)/$(PLUGIN_TARGET) bash tests/netcdf/run.sh
 
 install-netcdf: netcdf h5filters
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins
-	install -m 755 $(LIBDIR)/libzarr_netcdf.so $(DESTDIR)$(PREFIX)/lib/libzarr_netcdf.so
+	$(INSTALL_SO) 755 $(PLUGIN_LIBDIR)/libzarr_netcdf.so $(DESTDIR)$(PREFIX)/lib/libzarr_netcdf.so
 	install -m 644 netcdf/include/zarr_netcdf.h $(DESTDIR)$(PREFIX)/include/zarr_netcdf.h
-	install -m 755 build/plugins/lib__nch5zstd.so build/plugins/lib__nch5blosc.so \
-	    $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins/
+	for f in zstd blosc; do \
+	    $(INSTALL_SO) 755 build/plugins/lib__nch5$$f.so $(DESTDIR)$(PREFIX)/lib/zarr-hdf5-plugins/lib__nch5$$f.so || exit 1; \
+	done
 
 # HDF5 / NCZarr filter plugins on libzarr's codecs (one library per filter,
 # as HDF5 wants): build/plugins/lib__nch5zstd.so and lib__nch5blosc.so.
 h5filters:
 	mkdir -p build/plugins
 	for f in zstd blosc; do \
-	    $(CARGO) build --release -p zarr_h5filter --features $$f && \
-	    cp $(LIBDIR)/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
+	    $(CARGO) build $(H5_CARGO_FLAGS) -p zarr_h5filter --features $$f && \
+	    cp $(H5_TARGET)/release/libzarr_h5filter.so build/plugins/lib__nch5$$f.so || exit 1; \
 	done
 
 # Coverage-guided fuzzing of every target (fuzz/targets.rs) for FUZZ_SECONDS
@@ -128,7 +202,7 @@ ifeq ($(origin FC),default)
 FC := gfortran
 endif
 FFLAGS ?= -O2 -g -Wall -Wno-maybe-uninitialized -fPIC
-FBUILD := build/fortran
+FBUILD := build/$(if $(VARIANT),$(VARIANT)/)fortran
 FSRC := bindings/fortran/zarr.f90 $(wildcard bindings/fortran/zarr_*.inc)
 
 .PHONY: fortran fortran-deps fortran-generate test-fortran install-fortran test-install-fortran
@@ -168,7 +242,7 @@ install-fortran:
 	@if command -v $(FC) >/dev/null; then \
 	    $(MAKE) --no-print-directory fortran && \
 	    install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig && \
-	    install -m 755 $(FBUILD)/libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so.$(MAJOR) && \
+	    $(INSTALL_SO) 755 $(FBUILD)/libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so.$(MAJOR) && \
 	    ln -sf libzarr_fortran.so.$(MAJOR) $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.so && \
 	    install -m 644 $(FBUILD)/libzarr_fortran.a $(DESTDIR)$(PREFIX)/lib/libzarr_fortran.a && \
 	    install -m 644 $(FBUILD)/zarr.mod $(DESTDIR)$(PREFIX)/include/zarr.mod && \
@@ -199,7 +273,11 @@ JAVA_BUILD := build/java
 JAVA_SRC := $(shell find bindings/java/src/main/java -name '*.java')
 JAVA_PLATFORM := linux-$(shell uname -m)
 
-.PHONY: java test-java example-java install-java
+.PHONY: java java-generate test-java example-java install-java
+
+# Regenerate the Java copy of the header's constants (committed; test-java checks it).
+java-generate:
+	python3 bindings/java/generate.py
 
 java: lib
 	rm -rf $(JAVA_BUILD)/classes && mkdir -p $(JAVA_BUILD)/classes/native/$(JAVA_PLATFORM)
@@ -216,9 +294,15 @@ example-java: java example
 	$(JAVA) -Djava.library.path=$(LIBDIR) -cp $(JAVA_BUILD)/libzarr.jar:$(JAVA_BUILD)/example \
 	    ReadExample build/example.zarr
 
+# A library built without the `java` feature has no JNI entry points: no jar then.
+ifeq ($(HAS_JAVA),yes)
 install-java: java
 	install -d $(DESTDIR)$(PREFIX)/share/java
 	install -m 644 $(JAVA_BUILD)/libzarr.jar $(DESTDIR)$(PREFIX)/share/java/libzarr.jar
+else
+install-java:
+	@echo "install: built without the java feature: the Java bindings are not installed"
+endif
 
 test: test-java
 install: install-java

@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/**
- * Most threads a pool may have: more only costs memory and start-up time.
- */
-#define MAX_THREADS 1024
+#ifndef ZARR_NO_DEPRECATED
+/** Deprecated (1.0's unprefixed name): use ZARR_MAX_THREADS. */
+#define MAX_THREADS ZARR_MAX_THREADS
+#endif
 
 /**
  * Success.
@@ -143,6 +143,11 @@
  */
 #define ZARR_FLOAT16 12
 
+/**
+ * The most threads zarr_set_num_threads accepts.
+ */
+#define ZARR_MAX_THREADS 1024
+
 #define ZARR_VERSION_MAJOR 1
 
 #define ZARR_VERSION_MINOR 0
@@ -174,8 +179,6 @@
  * (objects, null, mixed lists): read it with zarr_attrs_get.
  */
 #define ZARR_ATTR_JSON 101
-
-
 
 #ifdef __cplusplus
 extern "C" {
@@ -642,8 +645,6 @@ int zarr_attr_delete(int64_t node, const char *name);
  * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
  */
 int zarr_array_dimension_name(int64_t array, int dim, char *buf, size_t buf_len, size_t *needed);
-
-extern int flock(int fd, int operation);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,7 +4,7 @@
 //! README "Layout", checked by tests/layering.rs):
 //! - [`error`]: the one error enum
 //! - [`store`]: the [`store::Store`] trait, filesystem, memory and object
-//!   stores, and [`store::ByteSource`] (one pinned version of a value)
+//!   stores (feature `cloud`, on by default), and [`store::ByteSource`] (one pinned version of a value)
 //! - [`metadata`]: documents only: v2/v3 documents, data types, fill values,
 //!   consolidated metadata -> [`metadata::ArrayMetadata`] (codecs as metadata)
 //! - [`codec`]: one file per codec, the registry, the chain built from the

@@ -7,7 +7,9 @@
 #      C API (ctypes, and the C program tests/read_java_data.c), data written by zarr-python read exactly from Java;
 #   3. library loading: java.library.path, -Dlibzarr.path, the jar resource;
 #   4. examples/java/ReadExample.java on build/example.zarr (from examples/c);
-#   5. `make install` into a scratch prefix, and the example run from there.
+#   5. `make install` into a scratch prefix, and the example run from there;
+#   and first: the constants (Abi.java, generated from include/zarr.h by
+#   bindings/java/generate.py) are current and equal the C compiler's values.
 # Output: the suites' lines and a final "N passed, N failed"; non-zero exit on failure.
 # Environment: ZARR_LIBDIR (default target/release), JAVA, JAVAC.
 set -u
@@ -81,6 +83,24 @@ jcheck() { # jcheck JAVA-ARGS... : java, failing on -Xcheck:jni warnings
     rm -f "$log"
     return "$st"
 }
+
+echo "== constants: generated from the header, equal to the C compiler's values"
+step "Abi.java is current" python3 bindings/java/generate.py --check
+c_constants() { # a C program prints every integer ZARR_* of zarr.h; Java prints its own; compare
+    local names
+    names=$(sed -n 's/^#define \(ZARR_[A-Z0-9_]*\) \(-\?[0-9][0-9]*\)$/\1/p' include/zarr.h)
+    {
+        echo '#include <stdio.h>'
+        echo '#include <zarr.h>'
+        echo 'int main(void) {'
+        for n in $names; do echo "    printf(\"%s %ld\\n\", \"$n\", (long)$n);"; done
+        echo '    return 0; }'
+    } >"$OUT/consts.c"
+    ${CC:-cc} -I include "$OUT/consts.c" -o "$OUT/consts" && "$OUT/consts" >"$OUT/consts_c.out" &&
+        "$JAVA" -cp "$CP" io.github.libzarr.ConstantsCheck >"$OUT/consts_java.out" &&
+        python3 bindings/java/tests/check_constants.py "$OUT/consts_c.out" "$OUT/consts_java.out"
+}
+step "Java constants equal the header's" c_constants
 
 echo "== Java test-suite"
 step "ZarrTests" jcheck "${JOPTS[@]}" -cp "$CP" io.github.libzarr.ZarrTests "$OUT/data/unit"

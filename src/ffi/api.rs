@@ -3,19 +3,15 @@
 //! success; pointers are checked for NULL; a failure leaves a message for
 //! `zarr_last_error` on the calling thread.
 
+use super::args::{self, OpenOptions};
 use super::handles::{self, Node};
 use super::*;
 use crate::array::attrs_from_json;
 use crate::error::Error;
-use crate::metadata::ZarrFormat;
-use crate::store::{ObjectOptions, StoreOptions};
-use crate::{DataType, Group, Mode, Selection};
+use crate::{DataType, Group, Selection};
 use serde_json::Value;
 use std::ffi::{c_char, c_int, c_uint, c_void};
 use std::sync::Arc;
-
-/// Largest rank accepted through the C ABI (netCDF's NC_MAX_VAR_DIMS is 1024; 64 is plenty for Zarr).
-const MAX_NDIM: usize = 64;
 
 static VERSION: &[u8] = concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes();
 
@@ -65,25 +61,7 @@ pub extern "C" fn zarr_last_error() -> *const c_char {
 /// Use `n` threads to encode and decode chunks (0 = one per core).
 #[no_mangle]
 pub extern "C" fn zarr_set_num_threads(n: c_int) -> c_int {
-    guard(|| {
-        if n < 0 {
-            return Err(Error::InvalidArgument(format!("thread count {n} is negative")));
-        }
-        crate::set_num_threads(n as usize)
-    })
-}
-
-fn mode_of(mode: c_int) -> Result<Mode, Error> {
-    match mode {
-        ZARR_READ => Ok(Mode::Read),
-        ZARR_WRITE => Ok(Mode::Write),
-        ZARR_CREATE => Ok(Mode::Create),
-        _ => Err(Error::InvalidArgument(format!("unknown mode {mode}"))),
-    }
-}
-
-fn dtype_of(code: c_int) -> Result<DataType, Error> {
-    DataType::from_code(code).ok_or_else(|| Error::Type(format!("unknown data type code {code}")))
+    guard(|| crate::set_num_threads(args::thread_count(n)?))
 }
 
 /// Open the root group of the hierarchy at `url`: a path, `file://` URL,
@@ -133,63 +111,14 @@ pub unsafe extern "C" fn zarr_open_with_options(
         let url = unsafe { c_str(url, "url") }?;
         let opts = unsafe { c_str_opt(options_json, "options_json") }?;
         non_null(root, "root")?;
-        let mode = mode_of(mode)?;
-        let mut format = None;
-        let mut store_options = StoreOptions::default();
-        if let Some(text) = opts {
-            let mut o = options_from_json(text)?;
-            if let Some(v) = o.remove("zarr_format") {
-                format = match v.as_u64() {
-                    Some(2) => Some(ZarrFormat::V2),
-                    Some(3) => Some(ZarrFormat::V3),
-                    _ => {
-                        return Err(Error::InvalidArgument(format!(
-                            "option \"zarr_format\" must be 2 or 3, not {v}"
-                        )))
-                    }
-                };
-            }
-            if let Some(v) = o.remove("process_locks") {
-                store_options.process_locks = v.as_bool().ok_or_else(|| {
-                    Error::InvalidArgument(format!("option \"process_locks\" must be true or false, not {v}"))
-                })?;
-            }
-            if let Some(v) = bool_option(&mut o, "follow_symlinks")? {
-                store_options.follow_symlinks = v;
-            }
-            if let Some(v) = bool_option(&mut o, "consolidated")? {
-                store_options.ignore_consolidated = !v;
-            }
-            store_options.object = ObjectOptions::from_json(&o).map_err(|e| e.context("options_json"))?;
-        }
-        let g = Group::open_root_with(url, mode, format, store_options)?;
+        let mode = args::mode(mode)?;
+        let o = OpenOptions::parse(opts, "options_json")?;
+        let g = Group::open_root_with(url, mode, o.format, o.store)?;
         let id = handles::insert(Node::Group(Arc::new(g)));
         // SAFETY: checked non-NULL above.
         unsafe { *root = id };
         Ok(())
     })
-}
-
-/// The options object of zarr_open_with_options; bad JSON is ZARR_EINVAL
-/// saying so (not a metadata error: the caller wrote it).
-fn options_from_json(text: &str) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(m)) => Ok(m),
-        Ok(_) => Err(Error::InvalidArgument("options_json is not a JSON object".into())),
-        Err(e) => Err(Error::InvalidArgument(format!(
-            "options_json: options are not valid JSON: {e}"
-        ))),
-    }
-}
-
-/// Take a true/false option out of `o`.
-fn bool_option(o: &mut serde_json::Map<String, serde_json::Value>, name: &str) -> Result<Option<bool>, Error> {
-    o.remove(name)
-        .map(|v| {
-            v.as_bool()
-                .ok_or_else(|| Error::InvalidArgument(format!("option \"{name}\" must be true or false, not {v}")))
-        })
-        .transpose()
 }
 
 /// Close any handle. Closing a closed or unknown handle is ZARR_EBADID.
@@ -268,15 +197,7 @@ pub unsafe extern "C" fn zarr_array_create_json(
     })
 }
 
-/// A rank given by a caller, checked against MAX_NDIM.
-fn rank(ndim: c_int) -> Result<usize, Error> {
-    usize::try_from(ndim)
-        .ok()
-        .filter(|&n| n <= MAX_NDIM)
-        .ok_or_else(|| Error::InvalidArgument(format!("ndim {ndim} is not in 0..={MAX_NDIM}")))
-}
-
-/// Read `n` values from a caller array, `n` bounded by MAX_NDIM.
+/// Read `n` values from a caller array, `n` bounded by the rank.
 ///
 /// # Safety
 /// `p` is valid for `n` reads (checked non-NULL when n > 0).
@@ -317,12 +238,12 @@ pub unsafe extern "C" fn zarr_array_create(
         let path = unsafe { c_str(path, "path") }?;
         let codecs = unsafe { c_str_opt(codecs_json, "codecs_json") }?;
         non_null(array, "array")?;
-        let dt = dtype_of(dtype)?;
-        let nd = rank(ndim)?;
+        let dt = args::dtype(dtype)?;
+        let nd = args::rank(ndim.into(), "ndim")?;
         // SAFETY: caller promises ndim values.
         let shape = unsafe { dims(shape, nd, "shape") }?;
         let chunks = unsafe { dims(chunk_shape, nd, "chunk_shape") }?;
-        let codec_list = codec_list(codecs)?;
+        let codec_list = args::codec_list(codecs, "codecs_json")?;
         // SAFETY: nullable; caller promises one element of dtype.
         let fill = unsafe { fill_bytes(fill_value, dt) };
         let g = handles::group(parent)?;
@@ -366,13 +287,13 @@ pub unsafe extern "C" fn zarr_array_create_sharded(
         let path = unsafe { c_str(path, "path") }?;
         let codecs = unsafe { c_str_opt(codecs_json, "codecs_json") }?;
         non_null(array, "array")?;
-        let dt = dtype_of(dtype)?;
-        let nd = rank(ndim)?;
+        let dt = args::dtype(dtype)?;
+        let nd = args::rank(ndim.into(), "ndim")?;
         // SAFETY: caller promises ndim values.
         let shape = unsafe { dims(shape, nd, "shape") }?;
         let shards = unsafe { dims(shard_shape, nd, "shard_shape") }?;
         let inner = unsafe { dims(inner_chunk_shape, nd, "inner_chunk_shape") }?;
-        let codec_list = codec_list(codecs)?;
+        let codec_list = args::codec_list(codecs, "codecs_json")?;
         // SAFETY: nullable; caller promises one element of dtype.
         let fill = unsafe { fill_bytes(fill_value, dt) };
         let g = handles::group(parent)?;
@@ -383,18 +304,6 @@ pub unsafe extern "C" fn zarr_array_create_sharded(
         unsafe { *array = id };
         Ok(())
     })
-}
-
-/// A caller's codec list: None for NULL.
-fn codec_list(text: Option<&str>) -> Result<Option<Vec<Value>>, Error> {
-    match text {
-        None => Ok(None),
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Array(a)) => Ok(Some(a)),
-            Ok(_) => Err(Error::InvalidArgument("codecs_json must be a JSON list".into())),
-            Err(e) => Err(Error::InvalidArgument(format!("codecs_json is not valid JSON: {e}"))),
-        },
-    }
 }
 
 /// One element of `dt` at `p`, or None for NULL.
@@ -485,7 +394,7 @@ pub unsafe extern "C" fn zarr_array_chunk_shape(array: i64, chunk_shape: *mut u6
 pub unsafe extern "C" fn zarr_array_dtype(array: i64, dtype: *mut c_int) -> c_int {
     guard(|| {
         non_null(dtype, "dtype")?;
-        let d = handles::array(array)?.dtype().code();
+        let d = args::dtype_code(handles::array(array)?.dtype());
         // SAFETY: checked non-NULL.
         unsafe { *dtype = d };
         Ok(())
@@ -514,12 +423,7 @@ unsafe fn selection(
         Some(unsafe { dims(stride, nd, "stride") }?)
     };
     let sel = Selection::new(&shape, start, count, stride)?;
-    let mt = if mem_type == ZARR_NATIVE {
-        a.dtype()
-    } else {
-        dtype_of(mem_type)?
-    };
-    Ok((sel, mt))
+    Ok((sel, args::mem_type(mem_type, a.dtype())?))
 }
 
 /// Read a hyperslab into `buf` (C order, native endian, elements of
@@ -633,12 +537,8 @@ pub unsafe extern "C" fn zarr_array_append(
 ) -> c_int {
     guard(|| {
         let a = handles::array(array)?;
-        let axis = usize::try_from(axis).map_err(|_| Error::InvalidArgument(format!("axis {axis} is negative")))?;
-        let mt = if mem_type == ZARR_NATIVE {
-            a.dtype()
-        } else {
-            dtype_of(mem_type)?
-        };
+        let axis = args::axis(axis)?;
+        let mt = args::mem_type(mem_type, a.dtype())?;
         let input: &[u8] = if buf_bytes == 0 {
             &[]
         } else {
@@ -811,23 +711,7 @@ pub unsafe extern "C" fn zarr_array_set_dimension_names(array: i64, names_json: 
     guard(|| {
         // SAFETY: caller guarantees.
         let text = unsafe { c_str(names_json, "names_json") }?;
-        let names = match serde_json::from_str::<Value>(text) {
-            Ok(Value::Null) => None,
-            Ok(Value::Array(list)) => Some(
-                list.into_iter()
-                    .map(|v| match v {
-                        Value::Null => Ok(None),
-                        Value::String(s) => Ok(Some(s)),
-                        other => Err(Error::InvalidArgument(format!(
-                            "dimension name {other} is not a string"
-                        ))),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            Ok(_) => return Err(Error::InvalidArgument("names_json must be a JSON list or null".into())),
-            Err(e) => return Err(Error::InvalidArgument(format!("names_json is not valid JSON: {e}"))),
-        };
-        handles::array(array)?.set_dimension_names(names)
+        handles::array(array)?.set_dimension_names(args::dimension_names(text, "names_json")?)
     })
 }
 
@@ -900,7 +784,7 @@ pub unsafe extern "C" fn zarr_convert(
     n: usize,
 ) -> c_int {
     guard(|| {
-        let (st, dt) = (dtype_of(src_type)?, dtype_of(dst_type)?);
+        let (st, dt) = (args::dtype(src_type)?, args::dtype(dst_type)?);
         if n == 0 {
             return Ok(());
         }
@@ -990,7 +874,7 @@ pub unsafe extern "C" fn zarr_attr_inq(node: i64, name: *const c_char, type_: *m
         let name = unsafe { c_str(name, "name") }?;
         let (t, l) = match crate::attrs::kind(&attribute(node, name)?) {
             crate::attrs::AttrKind::Text(n) => (ZARR_ATTR_TEXT, n as u64),
-            crate::attrs::AttrKind::Numbers(dt, n) => (dt.code(), n as u64),
+            crate::attrs::AttrKind::Numbers(dt, n) => (args::dtype_code(dt), n as u64),
             crate::attrs::AttrKind::Json => (ZARR_ATTR_JSON, 0),
         };
         // SAFETY: NULL or valid per the caller.
@@ -1030,7 +914,7 @@ pub unsafe extern "C" fn zarr_attr_get(
         let mt = match (mem_type, crate::attrs::kind(&v)) {
             (ZARR_NATIVE, crate::attrs::AttrKind::Numbers(dt, _)) => dt,
             (ZARR_NATIVE, _) => DataType::Float64, // from_json reports the kind
-            (code, _) => dtype_of(code)?,
+            (code, _) => args::dtype(code)?,
         };
         let out: &mut [u8] = if buf_bytes == 0 {
             &mut []
@@ -1088,7 +972,7 @@ pub unsafe extern "C" fn zarr_attr_put(
     guard(|| {
         // SAFETY: caller guarantees.
         let name = unsafe { c_str(name, "name") }?;
-        let mt = dtype_of(mem_type)?;
+        let mt = args::dtype(mem_type)?;
         let bytes = usize::try_from(n)
             .ok()
             .and_then(|n| n.checked_mul(mt.size()))

@@ -4,6 +4,7 @@
 //! and records the message for `zarr_last_error`.
 
 mod api;
+pub(crate) mod args;
 pub(crate) mod handles;
 
 pub use api::*;
@@ -66,6 +67,11 @@ pub const ZARR_FLOAT32: c_int = 10;
 pub const ZARR_FLOAT64: c_int = 11;
 /// IEEE half precision (C has no such type: read it as ZARR_FLOAT32).
 pub const ZARR_FLOAT16: c_int = 12;
+
+/// The most threads zarr_set_num_threads accepts.
+pub const ZARR_MAX_THREADS: c_int = 1024;
+// The header's number is the engine's limit.
+const _: () = assert!(ZARR_MAX_THREADS as usize == crate::array::pool::MAX_THREADS);
 
 pub const ZARR_VERSION_MAJOR: c_int = 1;
 pub const ZARR_VERSION_MINOR: c_int = 0;

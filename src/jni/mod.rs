@@ -20,9 +20,9 @@
 
 use crate::array::convert;
 use crate::error::Error;
+use crate::ffi::args::{self, MAX_NDIM};
 use crate::ffi::ZARR_EINTERNAL;
-use crate::metadata::ZarrFormat;
-use crate::{Array, DataType, Group, Mode, Selection};
+use crate::{Array, DataType, Group, Selection};
 use ::jni::objects::{JByteBuffer, JClass, JLongArray, JObject, JPrimitiveArray, JString, JThrowable, JValue};
 use ::jni::sys::{jboolean, jbyteArray, jdouble, jint, jlong, jlongArray, jsize, jstring, JNI_FALSE, JNI_TRUE};
 use ::jni::JNIEnv;
@@ -30,9 +30,6 @@ use serde_json::Value;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use std::sync::Arc;
-
-/// Largest rank accepted from Java (as the C ABI).
-const MAX_NDIM: usize = 64;
 
 /// Why an entry point failed: an engine error to throw, or a Java exception
 /// that is already pending (a JNI call failed) and must be left alone.
@@ -129,14 +126,7 @@ fn new_string(env: &mut JNIEnv, s: &str) -> JResult<jstring> {
 
 /// A `long[]` as u64 values (negative values are ZARR_EINVAL); null is None.
 fn u64s(env: &mut JNIEnv, a: &JLongArray, what: &str) -> JResult<Option<Vec<u64>>> {
-    i64s(env, a, what)?
-        .map(|v| {
-            v.into_iter()
-                .map(|x| u64::try_from(x).map_err(|_| Error::InvalidArgument(format!("{what} has negative value {x}"))))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()
-        .map_err(Fail::from)
+    Ok(i64s(env, a, what)?.map(|v| args::extents(&v, what)).transpose()?)
 }
 
 fn i64s(env: &mut JNIEnv, a: &JLongArray, what: &str) -> JResult<Option<Vec<i64>>> {
@@ -159,10 +149,6 @@ fn long_array(env: &mut JNIEnv, v: &[u64]) -> JResult<jlongArray> {
     Ok(out.into_raw())
 }
 
-fn dtype_of(code: jint) -> Result<DataType, Error> {
-    DataType::from_code(code).ok_or_else(|| Error::Type(format!("unknown data type code {code}")))
-}
-
 /// The selection and memory type of a read or write (`stride` may be null).
 fn selection(
     env: &mut JNIEnv,
@@ -177,7 +163,7 @@ fn selection(
     let count = u64s(env, count, "count")?.unwrap_or_default();
     let stride = i64s(env, stride, "stride")?;
     let sel = Selection::new(&shape, &start, &count, stride.as_deref())?;
-    let mt = if mem_type == 0 { a.dtype() } else { dtype_of(mem_type)? };
+    let mt = args::mem_type(mem_type, a.dtype())?;
     let n = sel
         .num_elements()
         .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
@@ -373,17 +359,6 @@ fn fill_bytes(dt: DataType, kind: jint, l: jlong, d: jdouble) -> Result<Option<V
     Ok(Some(out))
 }
 
-fn codec_list(text: Option<String>) -> Result<Option<Vec<Value>>, Error> {
-    match text {
-        None => Ok(None),
-        Some(t) => match serde_json::from_str::<Value>(&t) {
-            Ok(Value::Array(a)) => Ok(Some(a)),
-            Ok(_) => Err(Error::InvalidArgument("codecs must be a JSON list".into())),
-            Err(e) => Err(Error::InvalidArgument(format!("codecs are not valid JSON: {e}"))),
-        },
-    }
-}
-
 // ------------------------------------------------------------ entry points
 
 /// The library version, e.g. "1.0.0".
@@ -396,10 +371,7 @@ extern "system" fn Java_io_github_libzarr_Native_version<'l>(mut env: JNIEnv<'l>
 
 #[no_mangle]
 extern "system" fn Java_io_github_libzarr_Native_setNumThreads<'l>(mut env: JNIEnv<'l>, _c: JClass<'l>, n: jint) {
-    entry(&mut env, (), |_| {
-        let n = usize::try_from(n).map_err(|_| Error::InvalidArgument(format!("thread count {n} is negative")))?;
-        Ok(crate::set_num_threads(n)?)
-    })
+    entry(&mut env, (), |_| Ok(crate::set_num_threads(args::thread_count(n)?)?))
 }
 
 /// Open a root group: `mode` as ZARR_READ/WRITE/CREATE, `format` 0 (default), 2 or 3.
@@ -413,17 +385,11 @@ extern "system" fn Java_io_github_libzarr_Native_open<'l>(
 ) -> jlong {
     entry(&mut env, 0, |env| {
         let url = string(env, &url, "url")?;
-        let mode = match mode {
-            0 => Mode::Read,
-            1 => Mode::Write,
-            2 => Mode::Create,
-            _ => return Err(Error::InvalidArgument(format!("unknown mode {mode}")).into()),
-        };
+        let mode = args::mode(mode)?;
+        // 0: the default (v3 for a new hierarchy), as an absent option in C.
         let format = match format {
             0 => None,
-            2 => Some(ZarrFormat::V2),
-            3 => Some(ZarrFormat::V3),
-            _ => return Err(Error::InvalidArgument(format!("unknown zarr_format {format}")).into()),
+            n => Some(args::zarr_format(n.into())?),
         };
         Ok(insert(Node::Group(Arc::new(Group::open_root(&url, mode, format)?))))
     })
@@ -498,8 +464,9 @@ extern "system" fn Java_io_github_libzarr_Native_arrayCreate<'l>(
 ) -> jlong {
     entry(&mut env, 0, |env| {
         let path = string(env, &path, "path")?;
-        let codecs = codec_list(string_opt(env, &codecs, "codecs")?)?;
-        let dt = dtype_of(dtype)?;
+        let codecs = string_opt(env, &codecs, "codecs")?;
+        let codecs = args::codec_list(codecs.as_deref(), "codecs")?;
+        let dt = args::dtype(dtype)?;
         let shape = u64s(env, &shape, "shape")?.unwrap_or_default();
         let chunks = u64s(env, &chunks, "chunk shape")?.unwrap_or_default();
         let fill = fill_bytes(dt, fill_kind, fill_long, fill_double)?;
@@ -552,7 +519,7 @@ extern "system" fn Java_io_github_libzarr_Native_chunkShape<'l>(
 
 #[no_mangle]
 extern "system" fn Java_io_github_libzarr_Native_dtype<'l>(mut env: JNIEnv<'l>, _c: JClass<'l>, h: jlong) -> jint {
-    entry(&mut env, 0, |_| Ok(array(h)?.dtype().code()))
+    entry(&mut env, 0, |_| Ok(args::dtype_code(array(h)?.dtype())))
 }
 
 /// The fill value as one element of the stored type, native-endian bytes.
@@ -614,22 +581,7 @@ extern "system" fn Java_io_github_libzarr_Native_setDimensionNames<'l>(
 ) {
     entry(&mut env, (), |env| {
         let text = string(env, &names, "names")?;
-        let names = match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Null) => None,
-            Ok(Value::Array(list)) => Some(
-                list.into_iter()
-                    .map(|v| match v {
-                        Value::Null => Ok(None),
-                        Value::String(s) => Ok(Some(s)),
-                        other => Err(Error::InvalidArgument(format!(
-                            "dimension name {other} is not a string"
-                        ))),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            ),
-            _ => return Err(Error::InvalidArgument("names must be a JSON list or null".into()).into()),
-        };
-        Ok(array(h)?.set_dimension_names(names)?)
+        Ok(array(h)?.set_dimension_names(args::dimension_names(&text, "names")?)?)
     })
 }
 
@@ -850,8 +802,9 @@ extern "system" fn Java_io_github_libzarr_Native_arrayCreateSharded<'l>(
 ) -> jlong {
     entry(&mut env, 0, |env| {
         let path = string(env, &path, "path")?;
-        let codecs = codec_list(string_opt(env, &codecs, "codecs")?)?;
-        let dt = dtype_of(dtype)?;
+        let codecs = string_opt(env, &codecs, "codecs")?;
+        let codecs = args::codec_list(codecs.as_deref(), "codecs")?;
+        let dt = args::dtype(dtype)?;
         let shape = u64s(env, &shape, "shape")?.unwrap_or_default();
         let shards = u64s(env, &shards, "shard shape")?.unwrap_or_default();
         let inner = u64s(env, &inner, "inner chunk shape")?.unwrap_or_default();
@@ -876,9 +829,9 @@ extern "system" fn Java_io_github_libzarr_Native_append<'l>(
 ) {
     entry(&mut env, (), |env| {
         let a = array(h)?;
-        let axis = usize::try_from(axis).map_err(|_| Error::InvalidArgument(format!("axis {axis} is negative")))?;
-        let count = u64::try_from(count).map_err(|_| Error::InvalidArgument(format!("count {count} is negative")))?;
-        let mt = dtype_of(mem_type)?;
+        let axis = args::axis(axis)?;
+        let count = args::non_negative(count, "count")?;
+        let mt = args::dtype(mem_type)?;
         with_java_array!(env, mt, input, |arr: E| {
             let n = env.get_array_length(&arr)? as usize;
             let mut buf: Vec<E> = try_vec(n)?;

@@ -4,10 +4,17 @@
 pub mod fs;
 mod fs_guard;
 pub mod memory;
+#[cfg(feature = "cloud")]
 pub mod object;
+#[cfg(feature = "cloud")]
 pub mod runtime;
 pub mod source;
 
+#[cfg(not(feature = "cloud"))]
+mod no_cloud;
+#[cfg(not(feature = "cloud"))]
+pub use no_cloud::ObjectOptions;
+#[cfg(feature = "cloud")]
 pub use object::ObjectOptions;
 pub use source::ByteSource;
 
@@ -170,13 +177,16 @@ pub fn open_url(url: &str, create: bool) -> Result<Arc<dyn Store>> {
 /// local store, and process locks for an object store, are errors.
 pub fn open_url_with(url: &str, create: bool, options: StoreOptions) -> Result<Arc<dyn Store>> {
     if let Some((scheme, _)) = url.split_once("://") {
-        if object::handles_scheme(scheme) {
+        if is_object_scheme(scheme) {
             if options.process_locks {
                 return Err(Error::InvalidArgument(format!(
                     "option \"process_locks\" applies only to filesystem stores, not to {scheme}://"
                 )));
             }
+            #[cfg(feature = "cloud")]
             return Ok(Arc::new(object::ObjectStoreBackend::open(url, &options.object)?));
+            #[cfg(not(feature = "cloud"))]
+            return Err(no_cloud::unsupported(scheme));
         }
     }
     if !options.object.is_empty() {
@@ -206,6 +216,15 @@ pub fn open_url_with(url: &str, create: bool, options: StoreOptions) -> Result<A
         fs::FsStore::open_with(path.into(), create, options.process_locks)?
             .with_follow_symlinks(options.follow_symlinks),
     ))
+}
+
+/// Whether a URL scheme names an object store (`s3://` and the others): a
+/// build without the `cloud` feature still knows them, to say so clearly.
+pub fn is_object_scheme(scheme: &str) -> bool {
+    matches!(
+        scheme,
+        "s3" | "s3a" | "az" | "azure" | "abfs" | "abfss" | "gs" | "gcs" | "http" | "https"
+    )
 }
 
 fn percent_decode(s: &str) -> Result<String> {
@@ -241,6 +260,31 @@ pub fn join(prefix: &str, key: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn local_urls() {
+        assert!(matches!(open_url("s3x://bucket/x", false), Err(Error::Unsupported(m)) if m.contains("s3x")));
+        assert!(open_url("file://relative", false).is_err());
+        assert_eq!(percent_decode("/a%20b").unwrap(), "/a b");
+        assert!(open_url("memory://t-local-urls", true).is_ok());
+        let d = std::env::temp_dir();
+        assert!(open_url(d.to_str().unwrap(), false).is_ok());
+    }
+
+    #[cfg(not(feature = "cloud"))]
+    #[test]
+    fn object_store_urls_need_the_cloud_feature() {
+        for url in ["s3://b/x", "az://c/x", "gs://b/x", "http://h/x", "https://h/x"] {
+            let e = open_url(url, false).unwrap_err();
+            assert!(
+                matches!(&e, Error::Unsupported(m) if m.contains("\"cloud\"")),
+                "{url}: {e}"
+            );
+        }
+        let o = serde_json::json!({"endpoint": "http://x"});
+        assert!(ObjectOptions::from_json(o.as_object().unwrap()).is_err());
+    }
+
+    #[cfg(feature = "cloud")]
     #[test]
     fn urls() {
         assert!(matches!(open_url("s3x://bucket/x", false), Err(Error::Unsupported(m)) if m.contains("s3x")));

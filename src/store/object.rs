@@ -256,14 +256,6 @@ fn env_secrets() -> Vec<String> {
         .collect()
 }
 
-/// Whether `url` names an object store this module opens.
-pub fn handles_scheme(scheme: &str) -> bool {
-    matches!(
-        scheme,
-        "s3" | "s3a" | "az" | "azure" | "abfs" | "abfss" | "gs" | "gcs" | "http" | "https"
-    )
-}
-
 impl ObjectStoreBackend {
     /// Open the object store `url` names. Nothing is requested yet: a missing
     /// bucket or a bad endpoint shows at the first read or write.

@@ -9,18 +9,18 @@ package io.github.libzarr;
  * {@link ZarrException} with status {@link ZarrException#ERANGE}, as in C.
  */
 public enum DataType {
-    BOOL(1, 1),
-    INT8(2, 1),
-    INT16(3, 2),
-    INT32(4, 4),
-    INT64(5, 8),
-    UINT8(6, 1),
-    UINT16(7, 2),
-    UINT32(8, 4),
-    UINT64(9, 8),
-    FLOAT32(10, 4),
-    FLOAT64(11, 8),
-    FLOAT16(12, 2);
+    BOOL(Abi.ZARR_BOOL, 1),
+    INT8(Abi.ZARR_INT8, 1),
+    INT16(Abi.ZARR_INT16, 2),
+    INT32(Abi.ZARR_INT32, 4),
+    INT64(Abi.ZARR_INT64, 8),
+    UINT8(Abi.ZARR_UINT8, 1),
+    UINT16(Abi.ZARR_UINT16, 2),
+    UINT32(Abi.ZARR_UINT32, 4),
+    UINT64(Abi.ZARR_UINT64, 8),
+    FLOAT32(Abi.ZARR_FLOAT32, 4),
+    FLOAT64(Abi.ZARR_FLOAT64, 8),
+    FLOAT16(Abi.ZARR_FLOAT16, 2);
 
     /** The C API's type code. */
     public final int code;

@@ -8,20 +8,20 @@ package io.github.libzarr;
 public class ZarrException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public static final int EINVAL = -1;
-    public static final int ENOTFOUND = -2;
-    public static final int EEXISTS = -3;
-    public static final int EBADID = -4;
-    public static final int EMETA = -5;
-    public static final int ECODEC = -6;
-    public static final int EIO = -7;
-    public static final int EBOUNDS = -8;
-    public static final int ERANGE = -9;
-    public static final int ETYPE = -10;
-    public static final int EREADONLY = -11;
-    public static final int EUNSUPPORTED = -12;
-    public static final int EINTERNAL = -13;
-    public static final int ENOMEM = -14;
+    public static final int EINVAL = Abi.ZARR_EINVAL;
+    public static final int ENOTFOUND = Abi.ZARR_ENOTFOUND;
+    public static final int EEXISTS = Abi.ZARR_EEXISTS;
+    public static final int EBADID = Abi.ZARR_EBADID;
+    public static final int EMETA = Abi.ZARR_EMETA;
+    public static final int ECODEC = Abi.ZARR_ECODEC;
+    public static final int EIO = Abi.ZARR_EIO;
+    public static final int EBOUNDS = Abi.ZARR_EBOUNDS;
+    public static final int ERANGE = Abi.ZARR_ERANGE;
+    public static final int ETYPE = Abi.ZARR_ETYPE;
+    public static final int EREADONLY = Abi.ZARR_EREADONLY;
+    public static final int EUNSUPPORTED = Abi.ZARR_EUNSUPPORTED;
+    public static final int EINTERNAL = Abi.ZARR_EINTERNAL;
+    public static final int ENOMEM = Abi.ZARR_ENOMEM;
 
     private final int status;
 
