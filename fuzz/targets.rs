@@ -53,7 +53,9 @@ pub fn run(name: &str, data: &[u8]) {
 }
 
 fn metadata_v3(data: &[u8]) {
-    let Ok(doc) = zarr::metadata::parse_object(data, "zarr.json") else { return };
+    let Ok(doc) = zarr::metadata::parse_object(data, "zarr.json") else {
+        return;
+    };
     if let Ok(zarr::metadata::node::NodeDoc::Array(m)) = zarr::metadata::node::from_v3_doc(&doc, "zarr.json") {
         check_metadata(&m);
         // What parses must write back to a document that parses the same way.
@@ -69,7 +71,9 @@ fn metadata_v2(data: &[u8]) {
         Some(i) => (&data[..i], Some(&data[i + 1..])),
         None => (data, None),
     };
-    let Ok(doc) = zarr::metadata::parse_object(zarray, ".zarray") else { return };
+    let Ok(doc) = zarr::metadata::parse_object(zarray, ".zarray") else {
+        return;
+    };
     let attrs = match zattrs.map(|a| zarr::metadata::parse_object(a, ".zattrs")) {
         Some(Ok(a)) => a,
         Some(Err(_)) => return,
@@ -139,7 +143,10 @@ fn codec_default(name: &str) -> Option<(&'static str, Value, usize)> {
 
 /// Codecs whose decode(encode(x)) is x.
 fn lossless(id: &str) -> bool {
-    matches!(id, "blosc" | "zstd" | "gzip" | "zlib" | "lz4" | "crc32c" | "delta" | "shuffle")
+    matches!(
+        id,
+        "blosc" | "zstd" | "gzip" | "zlib" | "lz4" | "crc32c" | "delta" | "shuffle"
+    )
 }
 
 /// Input: decoded length (u16 LE), config length (u8), a numcodecs
@@ -199,7 +206,9 @@ fn codec_transpose(data: &[u8]) {
         json!({"name": "transpose", "configuration": {"order": order}}),
         json!({"name": "bytes", "configuration": {"endian": "big"}}),
     ];
-    let Ok(chain) = CodecChain::from_v3(&codecs, DataType::Int16, nd) else { return };
+    let Ok(chain) = CodecChain::from_v3(&codecs, DataType::Int16, nd) else {
+        return;
+    };
     let stored = rest[2 * nd..].to_vec();
     if let Ok(dec) = chain.decode(stored.clone(), &shape, "c/0") {
         assert_eq!(dec.len(), shape.iter().product::<u64>() as usize * 2);
@@ -211,7 +220,9 @@ fn codec_transpose(data: &[u8]) {
 /// Input: a flags byte (index at start or end; raw or zstd inner chunks),
 /// then a whole shard of a [4, 4] uint16 array with inner chunks [2, 2].
 fn shard_index(data: &[u8]) {
-    let Some((&flags, shard)) = data.split_first() else { return };
+    let Some((&flags, shard)) = data.split_first() else {
+        return;
+    };
     let inner: Value = if flags & 2 == 0 {
         json!([{"name": "bytes", "configuration": {"endian": "little"}}])
     } else {
@@ -228,7 +239,10 @@ fn shard_index(data: &[u8]) {
     let sh = zarr::codec::sharding::ShardingCodec::from_v3(Some(&config), DataType::UInt16, 2, false).unwrap();
     if let Ok(entries) = sh.parse_shard(shard, &[4, 4], "c/0/0") {
         for (off, n) in entries.into_iter().flatten() {
-            assert!(off.checked_add(n).is_some_and(|end| end <= shard.len() as u64), "entry outside the shard");
+            assert!(
+                off.checked_add(n).is_some_and(|end| end <= shard.len() as u64),
+                "entry outside the shard"
+            );
         }
     }
     if let Ok(dec) = chain.decode(shard.to_vec(), &[4, 4], "c/0/0") {
@@ -258,7 +272,11 @@ fn paths(data: &[u8]) {
         assert!(matches!(g.path(), "" | "g"), "opened group {:?} from {s:?}", g.path());
     }
     if let Ok(a) = root.open_array(s) {
-        assert!(matches!(a.path(), "g/a" | "b"), "opened array {:?} from {s:?}", a.path());
+        assert!(
+            matches!(a.path(), "g/a" | "b"),
+            "opened array {:?} from {s:?}",
+            a.path()
+        );
     }
     // URL parsing without creating anything (file URLs only: nothing else is
     // local, and memory:// would make a store per input).
@@ -280,13 +298,29 @@ fn c_api_array() -> i64 {
         unsafe {
             assert_eq!(zarr_open(url.as_ptr(), ZARR_CREATE, &mut root), 0);
             assert_eq!(
-                zarr_array_create(root, path.as_ptr(), ZARR_INT16, 2, [7u64, 9].as_ptr(), [3u64, 4].as_ptr(),
-                    std::ptr::null(), std::ptr::null(), &mut a),
+                zarr_array_create(
+                    root,
+                    path.as_ptr(),
+                    ZARR_INT16,
+                    2,
+                    [7u64, 9].as_ptr(),
+                    [3u64, 4].as_ptr(),
+                    std::ptr::null(),
+                    std::ptr::null(),
+                    &mut a
+                ),
                 0
             );
             assert_eq!(
-                zarr_array_write(a, [0u64, 0].as_ptr(), [7u64, 9].as_ptr(), std::ptr::null(), ZARR_INT16,
-                    vals.as_ptr().cast(), 126),
+                zarr_array_write(
+                    a,
+                    [0u64, 0].as_ptr(),
+                    [7u64, 9].as_ptr(),
+                    std::ptr::null(),
+                    ZARR_INT16,
+                    vals.as_ptr().cast(),
+                    126
+                ),
                 0
             );
         }
@@ -307,7 +341,15 @@ fn c_api_selection(data: &[u8]) {
     let start: Vec<u64> = (0..2).map(|d| big(data[d * 3], u64::MAX - 3)).collect();
     let count: Vec<u64> = (0..2).map(|d| big(data[d * 3 + 1], 1 << 62)).collect();
     let stride: Vec<i64> = (0..2).map(|d| data[d * 3 + 2] as i8 as i64 % 5).collect();
-    let types = [ZARR_INT16, ZARR_INT32, ZARR_INT64, ZARR_FLOAT64, ZARR_UINT8, ZARR_FLOAT32, 999];
+    let types = [
+        ZARR_INT16,
+        ZARR_INT32,
+        ZARR_INT64,
+        ZARR_FLOAT64,
+        ZARR_UINT8,
+        ZARR_FLOAT32,
+        999,
+    ];
     let mem_type = types[data[6] as usize % types.len()];
     let size = match mem_type {
         ZARR_UINT8 => 1,
@@ -321,12 +363,18 @@ fn c_api_selection(data: &[u8]) {
             && (count[d] == 0 && start[d] <= shape
                 || count[d] > 0
                     && start[d] < shape
-                    && (count[d] - 1).checked_mul(stride[d] as u64).and_then(|x| x.checked_add(start[d]))
+                    && (count[d] - 1)
+                        .checked_mul(stride[d] as u64)
+                        .and_then(|x| x.checked_add(start[d]))
                         .is_some_and(|last| last < shape))
     });
     let n = if valid { (count[0] * count[1]) as usize } else { 0 };
     let want_bytes = n * size;
-    let buf_bytes = if data[7] % 4 == 0 { want_bytes.saturating_sub(1) } else { want_bytes };
+    let buf_bytes = if data[7] % 4 == 0 {
+        want_bytes.saturating_sub(1)
+    } else {
+        want_bytes
+    };
     // The model: element (i, j) of the selection holds start + k * stride's linear index.
     let expected: Vec<f64> = (0..n)
         .map(|k| {
@@ -342,16 +390,38 @@ fn c_api_selection(data: &[u8]) {
     // SAFETY: two-element selection arrays; buf holds buf_bytes bytes.
     let st = unsafe {
         if write {
-            zarr_array_write(a, start.as_ptr(), count.as_ptr(), stride.as_ptr(), mem_type, buf.as_ptr().cast(), buf_bytes)
+            zarr_array_write(
+                a,
+                start.as_ptr(),
+                count.as_ptr(),
+                stride.as_ptr(),
+                mem_type,
+                buf.as_ptr().cast(),
+                buf_bytes,
+            )
         } else {
-            zarr_array_read(a, start.as_ptr(), count.as_ptr(), stride.as_ptr(), mem_type, buf.as_mut_ptr().cast(), buf_bytes)
+            zarr_array_read(
+                a,
+                start.as_ptr(),
+                count.as_ptr(),
+                stride.as_ptr(),
+                mem_type,
+                buf.as_mut_ptr().cast(),
+                buf_bytes,
+            )
         }
     };
     if st != 0 {
         return;
     }
-    assert!(valid, "selection {start:?} {count:?} {stride:?} accepted outside [7, 9]");
-    assert!(buf_bytes >= want_bytes, "a buffer of {buf_bytes} bytes accepted for {want_bytes}");
+    assert!(
+        valid,
+        "selection {start:?} {count:?} {stride:?} accepted outside [7, 9]"
+    );
+    assert!(
+        buf_bytes >= want_bytes,
+        "a buffer of {buf_bytes} bytes accepted for {want_bytes}"
+    );
     if !write {
         let got = decode_values(&buf[..want_bytes], mem_type);
         assert_eq!(got, expected, "read {start:?} {count:?} {stride:?} as type {mem_type}");
@@ -376,10 +446,25 @@ fn decode_values(buf: &[u8], mem_type: i32) -> Vec<f64> {
     use zarr::ffi::*;
     match mem_type {
         ZARR_UINT8 => buf.iter().map(|&b| b as f64).collect(),
-        ZARR_INT16 => buf.chunks(2).map(|c| i16::from_ne_bytes(c.try_into().unwrap()) as f64).collect(),
-        ZARR_INT32 => buf.chunks(4).map(|c| i32::from_ne_bytes(c.try_into().unwrap()) as f64).collect(),
-        ZARR_FLOAT32 => buf.chunks(4).map(|c| f32::from_ne_bytes(c.try_into().unwrap()) as f64).collect(),
-        ZARR_INT64 => buf.chunks(8).map(|c| i64::from_ne_bytes(c.try_into().unwrap()) as f64).collect(),
-        _ => buf.chunks(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).collect(),
+        ZARR_INT16 => buf
+            .chunks(2)
+            .map(|c| i16::from_ne_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        ZARR_INT32 => buf
+            .chunks(4)
+            .map(|c| i32::from_ne_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        ZARR_FLOAT32 => buf
+            .chunks(4)
+            .map(|c| f32::from_ne_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        ZARR_INT64 => buf
+            .chunks(8)
+            .map(|c| i64::from_ne_bytes(c.try_into().unwrap()) as f64)
+            .collect(),
+        _ => buf
+            .chunks(8)
+            .map(|c| f64::from_ne_bytes(c.try_into().unwrap()))
+            .collect(),
     }
 }

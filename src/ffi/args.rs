@@ -167,7 +167,11 @@ impl OpenOptions {
         let mut o = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(m)) => m,
             Ok(_) => return Err(Error::InvalidArgument(format!("{what} is not a JSON object"))),
-            Err(e) => return Err(Error::InvalidArgument(format!("{what}: options are not valid JSON: {e}"))),
+            Err(e) => {
+                return Err(Error::InvalidArgument(format!(
+                    "{what}: options are not valid JSON: {e}"
+                )))
+            }
         };
         let bad =
             |k: &str, must: &str, v: &Value| Error::InvalidArgument(format!("option \"{k}\" must be {must}, not {v}"));
