@@ -8,6 +8,7 @@
 //! - [`group`]: hierarchy, attributes
 //! - [`attrs`]: single attributes with typed values (netCDF-style get/put)
 //! - [`consolidated`]: consolidated metadata and its staleness rule
+//! - [`update`]: the one metadata-update function (compare-and-swap, retried)
 //! - `ffi`: the C ABI (the only place with `extern "C"`)
 //! - `jni`: the JNI entry points of the Java bindings (feature `java`, on by default)
 //!
@@ -36,6 +37,7 @@ pub mod group;
 mod jni;
 pub mod metadata;
 pub mod store;
+pub mod update;
 
 pub use array::{Array, Selection};
 pub use error::{Error, Result};

@@ -118,23 +118,35 @@ impl Array {
 
     /// Replace the attributes (rewrites the metadata document).
     pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
+        self.update_attributes(|a| {
+            *a = attrs.clone();
+            Ok(crate::update::Change::Write)
+        })
+    }
+
+    /// Change the attributes in place by `f` as they are stored now, by
+    /// compare-and-swap ([`crate::update`]): concurrent updates of other
+    /// attributes, in this process or others, are kept. `f` may run more
+    /// than once.
+    pub fn update_attributes(
+        &self,
+        f: impl FnMut(&mut Map<String, Value>) -> Result<crate::update::Change>,
+    ) -> Result<()> {
         self.check_writable()?;
         self.check_exists()?;
-        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
-        let mut m = (**guard).clone();
-        m.attributes = attrs;
-        if m.format == crate::metadata::ZarrFormat::V2 {
-            // v2 keeps dimension names in the attributes (xarray convention).
-            m.dimension_names = m
-                .attributes
-                .get("_ARRAY_DIMENSIONS")
-                .and_then(Value::as_array)
-                .filter(|a| a.len() == m.shape.len())
-                .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+        let doc = crate::update::update_attributes(self.store.as_ref(), &self.path, f)?;
+        self.install(doc)
+    }
+
+    /// Take the metadata an update stored as this handle's.
+    fn install(&self, doc: node::NodeDoc) -> Result<()> {
+        match doc {
+            node::NodeDoc::Array(m) => {
+                *self.meta.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(*m);
+                Ok(())
+            }
+            node::NodeDoc::Group { .. } => Err(Error::NotFound(format!("array \"{}\" was deleted", self.path))),
         }
-        node::write_array(self.store.as_ref(), &self.path, &m)?;
-        *guard = Arc::new(m);
-        Ok(())
     }
 
     pub fn dimension_names(&self) -> Option<Vec<Option<String>>> {
@@ -146,31 +158,31 @@ impl Array {
     pub fn set_dimension_names(&self, names: Option<Vec<Option<String>>>) -> Result<()> {
         self.check_writable()?;
         self.check_exists()?;
-        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
-        let mut m = (**guard).clone();
-        if let Some(n) = &names {
-            if n.len() != m.shape.len() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} dimension names for {} dimensions",
-                    n.len(),
-                    m.shape.len()
-                )));
-            }
-        }
-        if m.format == crate::metadata::ZarrFormat::V2 {
-            match &names {
-                Some(n) if n.iter().any(Option::is_none) => {
-                    return Err(Error::InvalidArgument(
-                        "v2 _ARRAY_DIMENSIONS needs a name (not null) for every dimension".into(),
-                    ))
+        let m = crate::update::update_array(self.store.as_ref(), &self.path, |m| {
+            if let Some(n) = &names {
+                if n.len() != m.shape.len() {
+                    return Err(Error::InvalidArgument(format!(
+                        "{} dimension names for {} dimensions",
+                        n.len(),
+                        m.shape.len()
+                    )));
                 }
-                Some(n) => m.attributes.insert("_ARRAY_DIMENSIONS".into(), serde_json::json!(n)),
-                None => m.attributes.remove("_ARRAY_DIMENSIONS"),
-            };
-        }
-        m.dimension_names = names;
-        node::write_array(self.store.as_ref(), &self.path, &m)?;
-        *guard = Arc::new(m);
+            }
+            if m.format == crate::metadata::ZarrFormat::V2 {
+                match &names {
+                    Some(n) if n.iter().any(Option::is_none) => {
+                        return Err(Error::InvalidArgument(
+                            "v2 _ARRAY_DIMENSIONS needs a name (not null) for every dimension".into(),
+                        ))
+                    }
+                    Some(n) => m.attributes.insert("_ARRAY_DIMENSIONS".into(), serde_json::json!(n)),
+                    None => m.attributes.remove("_ARRAY_DIMENSIONS"),
+                };
+            }
+            m.dimension_names = names.clone();
+            Ok(crate::update::Change::Write)
+        })?;
+        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(m);
         Ok(())
     }
 
@@ -251,16 +263,28 @@ impl Array {
         let input = &input[..need];
         // All or nothing for conversion errors: check before touching the store.
         convert::check_all(input, mem_type, meta.dtype)?;
-        self.write_with(&meta, sel, mem_type, input)
+        self.write_with(&meta, sel, mem_type, input, false)
     }
 
-    /// Write an already checked input under the given metadata.
-    fn write_with(&self, meta: &ArrayMetadata, sel: &Selection, mem_type: DataType, input: &[u8]) -> Result<()> {
+    /// Write an already checked input under the given metadata. `cas`:
+    /// read-modify-writes of partial chunks (shards) are compare-and-swaps
+    /// ([`crate::store::update_key`]) whatever the store (appends ask for
+    /// it); stores that say so ([`Store::conditional_chunk_writes`]: object
+    /// stores) always get them.
+    fn write_with(
+        &self,
+        meta: &ArrayMetadata,
+        sel: &Selection,
+        mem_type: DataType,
+        input: &[u8],
+        cas: bool,
+    ) -> Result<()> {
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let write_empty = self.write_empty_chunks();
+        let cas = cas || self.store.conditional_chunk_writes();
         let run = |t: &ChunkTask| match meta.codecs.sharding() {
-            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty),
-            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty),
+            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty, cas),
+            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty, cas),
         };
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
@@ -327,6 +351,7 @@ impl Array {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn write_chunk(
         &self,
         meta: &ArrayMetadata,
@@ -335,17 +360,21 @@ impl Array {
         mem_type: DataType,
         input: &[u8],
         write_empty: bool,
+        cas: bool,
     ) -> Result<()> {
         let key = self.chunk_key(meta, &t.coords);
         let _guard = lock_chunk(self.store.id(), &key);
-        // Other processes' writers too, when the store was opened with process locks.
-        let _process_guard = self.store.lock_key(&key)?;
         // Does the selection cover every in-bounds element of this chunk?
         let covers = t.pieces.iter().enumerate().all(|(d, p)| {
             let c = meta.chunk_shape[d];
             let in_bounds = c.min(meta.shape[d] - p.chunk * c);
             p.n == in_bounds
         });
+        if cas && !covers {
+            return self.write_chunk_cas(meta, t, sel, mem_type, input, write_empty, &key);
+        }
+        // Other processes' writers too, when the store was opened with process locks.
+        let _process_guard = self.store.lock_key(&key)?;
         let chunk = updated_chunk(
             meta,
             &meta.chunk_shape,
@@ -365,6 +394,51 @@ impl Array {
         }
         let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
         self.store.set(&key, &encoded)
+    }
+}
+
+impl Array {
+    /// A partial-chunk read-modify-write by compare-and-swap: read the chunk
+    /// with its version, merge the write in, store it only if nobody else
+    /// stored the chunk meanwhile, else again from the new chunk. The cost:
+    /// none on an object store without contention (the ETag comes with the
+    /// read; one conditional PUT), one decode, merge and encode more per
+    /// collision; on the filesystem a lock file per chunk and a digest of
+    /// the stored chunk, read twice. A chunk that becomes all fill is stored
+    /// (a delete cannot be conditional).
+    #[allow(clippy::too_many_arguments)]
+    fn write_chunk_cas(
+        &self,
+        meta: &ArrayMetadata,
+        t: &ChunkTask,
+        sel: &Selection,
+        mem_type: DataType,
+        input: &[u8],
+        write_empty: bool,
+        key: &str,
+    ) -> Result<()> {
+        crate::store::update_key(self.store.as_ref(), key, |stored| {
+            let chunk = updated_chunk(
+                meta,
+                &meta.chunk_shape,
+                false,
+                &t.pieces,
+                sel,
+                mem_type,
+                input,
+                key,
+                || {
+                    stored
+                        .map(|b| meta.codecs.decode(b.to_vec(), &meta.chunk_shape, key))
+                        .transpose()
+                },
+            )?;
+            if stored.is_none() && !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
+                return Ok(crate::store::Update::Keep);
+            }
+            Ok(crate::store::Update::Put(meta.codecs.encode(chunk, &meta.chunk_shape)?))
+        })
+        .map(|_| ())
     }
 }
 

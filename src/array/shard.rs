@@ -79,6 +79,7 @@ impl Array {
         mem_type: DataType,
         input: &[u8],
         write_empty: bool,
+        cas: bool,
     ) -> Result<()> {
         let key = self.chunk_key(meta, &t.coords);
         let grid = sh.grid(&meta.chunk_shape);
@@ -100,51 +101,68 @@ impl Array {
             .map(|d| (0..grid[d]).filter(|&c| extent(d, c) > 0).count())
             .product();
         let whole = inner.len() == live && inner.iter().all(covers);
+        // The new shard from the stored one (None: absent).
+        let build = |old: Option<&[u8]>, write_empty: bool| -> Result<Option<Vec<u8>>> {
+            let old_index = match old {
+                Some(b) => sh.parse_shard(b, &meta.chunk_shape, &key)?,
+                None => vec![None; n_inner],
+            };
+            let old_bytes = |i: usize| {
+                let (b, e) = (old?, old_index[i]?);
+                Some(&b[e.0 as usize..(e.0 + e.1) as usize])
+            };
+            let encode = |it: &ChunkTask| -> Result<(usize, Option<Vec<u8>>)> {
+                let i = linear(&it.coords, &grid);
+                let name = inner_name(&key, &it.coords);
+                let chunk = updated_chunk(
+                    meta,
+                    &sh.inner_shape,
+                    covers(it),
+                    &it.pieces,
+                    sel,
+                    mem_type,
+                    input,
+                    &name,
+                    || {
+                        old_bytes(i)
+                            .map(|b| sh.inner.decode(b.to_vec(), &sh.inner_shape, &name))
+                            .transpose()
+                    },
+                )?;
+                if !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
+                    return Ok((i, None));
+                }
+                Ok((i, Some(sh.inner.encode(chunk, &sh.inner_shape)?)))
+            };
+            let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
+                inner.iter().map(encode).collect::<Result<_>>()?
+            } else {
+                pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
+            };
+            let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
+            for (i, e) in &encoded {
+                chunks[*i] = e.as_deref();
+            }
+            sh.assemble(&chunks, &meta.chunk_shape)
+        };
+        if cas && !whole {
+            // Compare-and-swap (as Array::write_chunk_cas): touched inner
+            // chunks that become all fill are stored, so the shard is never
+            // deleted (a delete cannot be conditional).
+            let _guard = lock_chunk(self.store.id(), &key);
+            return crate::store::update_key(self.store.as_ref(), &key, |stored| {
+                Ok(match build(stored, stored.is_some() || write_empty)? {
+                    Some(shard) => crate::store::Update::Put(shard),
+                    None => crate::store::Update::Keep,
+                })
+            })
+            .map(|_| ());
+        }
         let mut guard = (!whole).then(|| lock_chunk(self.store.id(), &key));
         // Other processes' writers too, when the store was opened with process locks.
         let mut process_guard = if whole { None } else { Some(self.store.lock_key(&key)?) };
         let old = if whole { None } else { self.store.get(&key)? };
-        let old_index = match &old {
-            Some(b) => sh.parse_shard(b, &meta.chunk_shape, &key)?,
-            None => vec![None; n_inner],
-        };
-        let old_bytes = |i: usize| {
-            let (b, e) = (old.as_deref()?, old_index[i]?);
-            Some(&b[e.0 as usize..(e.0 + e.1) as usize])
-        };
-        let encode = |it: &ChunkTask| -> Result<(usize, Option<Vec<u8>>)> {
-            let i = linear(&it.coords, &grid);
-            let name = inner_name(&key, &it.coords);
-            let chunk = updated_chunk(
-                meta,
-                &sh.inner_shape,
-                covers(it),
-                &it.pieces,
-                sel,
-                mem_type,
-                input,
-                &name,
-                || {
-                    old_bytes(i)
-                        .map(|b| sh.inner.decode(b.to_vec(), &sh.inner_shape, &name))
-                        .transpose()
-                },
-            )?;
-            if !write_empty && empty::is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
-                return Ok((i, None));
-            }
-            Ok((i, Some(sh.inner.encode(chunk, &sh.inner_shape)?)))
-        };
-        let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
-            inner.iter().map(encode).collect::<Result<_>>()?
-        } else {
-            pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
-        };
-        let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
-        for (i, e) in &encoded {
-            chunks[*i] = e.as_deref();
-        }
-        let shard = sh.assemble(&chunks, &meta.chunk_shape)?;
+        let shard = build(old.as_deref(), write_empty)?;
         guard.get_or_insert_with(|| lock_chunk(self.store.id(), &key));
         if process_guard.is_none() {
             process_guard = Some(self.store.lock_key(&key)?);
