@@ -202,8 +202,7 @@ impl Array {
             return if tasks.len() <= 1 {
                 tasks.iter().try_for_each(run)
             } else {
-                self.task_pool(inner_bytes)
-                    .install(|| tasks.par_iter().try_for_each(run))
+                self.install(inner_bytes, || tasks.par_iter().try_for_each(run))
             };
         }
         let concurrency = self.store.concurrency();
@@ -238,7 +237,7 @@ impl Array {
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
         } else {
-            pool::current().install(|| tasks.par_iter().try_for_each(run))
+            pool::install(|| tasks.par_iter().try_for_each(run))
         }
     }
 
@@ -266,8 +265,9 @@ impl Array {
             tasks.iter().try_for_each(run)
         } else {
             // A write task holds a decoded and an encoded chunk (or shard).
-            self.task_pool(meta.chunk_bytes().saturating_mul(2))
-                .install(|| tasks.par_iter().try_for_each(run))
+            self.install(meta.chunk_bytes().saturating_mul(2), || {
+                tasks.par_iter().try_for_each(run)
+            })
         }
     }
 
@@ -279,6 +279,15 @@ impl Array {
         match self.store.concurrency() {
             0 => pool::current(),
             n => pool::io(n.min((512usize << 20) / task_bytes.max(1)).max(1)),
+        }
+    }
+
+    /// Run chunk tasks: on the compute pool for local stores (see
+    /// [`pool::install`]), on [`Array::task_pool`] for stores with latency.
+    fn install<R: Send>(&self, task_bytes: usize, f: impl FnOnce() -> R + Send) -> R {
+        match self.store.concurrency() {
+            0 => pool::install(f),
+            _ => self.task_pool(task_bytes).install(f),
         }
     }
 
@@ -346,6 +355,14 @@ impl Array {
             let in_bounds = c.min(meta.shape[d] - p.chunk * c);
             p.n == in_bounds
         });
+        // The whole chunk as one run of the caller's buffer, same type (a
+        // chunk-by-chunk copy): encode it from there, no chunk buffer.
+        if let Some(run) = whole_run(meta, t, sel, mem_type, input) {
+            if !write_empty && empty::is_all_fill(run, meta.dtype, &meta.fill_value) {
+                return self.store.delete(&key);
+            }
+            return self.store.set(&key, &meta.codecs.encode_slice(run, &meta.chunk_shape)?);
+        }
         let chunk = updated_chunk(
             meta,
             &meta.chunk_shape,
@@ -366,6 +383,42 @@ impl Array {
         let encoded = meta.codecs.encode(chunk, &meta.chunk_shape)?;
         self.store.set(&key, &encoded)
     }
+}
+
+/// The input bytes of chunk task `t` when they are the whole chunk, in C
+/// order, contiguous in `input` and of the array's own type (Bool excluded:
+/// its bytes are normalised on the way in).
+fn whole_run<'a>(
+    meta: &ArrayMetadata,
+    t: &ChunkTask,
+    sel: &Selection,
+    mem_type: DataType,
+    input: &'a [u8],
+) -> Option<&'a [u8]> {
+    if mem_type != meta.dtype || mem_type == DataType::Bool {
+        return None;
+    }
+    if !t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c) {
+        return None;
+    }
+    let n = meta.chunk_shape.iter().product::<u64>() as usize;
+    let mut found = None;
+    let mut runs = 0;
+    for_each_run(&meta.chunk_shape, &t.pieces, sel, |c, o, len| {
+        runs += 1;
+        if c == 0 && len == n {
+            found = Some(o);
+        }
+        // One run is the only case wanted: stop at the second.
+        if runs > 1 {
+            Err(Error::Internal(String::new()))
+        } else {
+            Ok(())
+        }
+    })
+    .ok()?;
+    let es = meta.dtype.size();
+    found.and_then(|o| input.get(o * es..(o + n) * es))
 }
 
 /// The new decoded contents of one chunk of `chunk_shape` after a write of

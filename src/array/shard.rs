@@ -58,8 +58,7 @@ impl Array {
             inner.iter().try_for_each(run)
         } else {
             let inner_bytes = sh.inner_shape.iter().product::<u64>() as usize * meta.dtype.size();
-            self.task_pool(inner_bytes)
-                .install(|| inner.par_iter().try_for_each(run))
+            self.install(inner_bytes, || inner.par_iter().try_for_each(run))
         }
     }
 
@@ -138,7 +137,7 @@ impl Array {
         let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
             inner.iter().map(encode).collect::<Result<_>>()?
         } else {
-            pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
+            pool::install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
         };
         let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
         for (i, e) in &encoded {
