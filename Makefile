@@ -230,3 +230,12 @@ test-cloud: lib netcdf
 bench-cloud: lib
 	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash scripts/bench-cloud.sh
 # ---- end cloud object stores -------------------------------------------------
+
+# bench-peers: libzarr against the zarrs crate and libzstd alone
+# (benches/peers, a workspace member outside default-members, so plain
+# cargo commands and `make test` never build zarrs). Not part of `make test`.
+# PEERS_ARGS="--size 512 --repeat 3" for a quicker run.
+.PHONY: bench-peers
+PEERS_ARGS ?= --size 1024 --repeat 3
+bench-peers:
+	$(CARGO) run --release -p zarr_peers_bench -- $(PEERS_ARGS)
