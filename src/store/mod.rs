@@ -159,7 +159,7 @@ pub struct StoreOptions {
     /// links). No effect on other stores.
     pub follow_symlinks: bool,
     /// Open the hierarchy without its consolidated metadata (a broken one
-    /// is an error otherwise). Used by [`crate::Group::open_root_with`].
+    /// is an error otherwise); read when a hierarchy is opened.
     pub ignore_consolidated: bool,
     /// Object stores: endpoint, credentials, concurrency, retries.
     pub object: ObjectOptions,
