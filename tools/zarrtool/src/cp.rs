@@ -89,10 +89,13 @@ fn plan_array(src: &ArrayMetadata, fmt: ZarrFormat, ch: &Change) -> R<ArrayMetad
     let (src_chunks, src_shards) = chunks_and_shards(src);
     let codecs = match &ch.codecs {
         Some(c) => c.clone(),
-        None => match src.codecs.sharding() {
-            Some(sh) => sh.inner.to_v3_json(),
-            None => src.codecs.to_v3_json(),
-        },
+        None => {
+            let chain = zarr::codec::pipeline::CodecChain::for_array(src)?;
+            match chain.sharding() {
+                Some(sh) => sh.inner.to_v3_json(),
+                None => chain.to_v3_json(),
+            }
+        }
     };
     let chunk = chunks.cloned().unwrap_or(src_chunks);
     let shard = match shards {
@@ -117,7 +120,6 @@ fn plan_array(src: &ArrayMetadata, fmt: ZarrFormat, ch: &Change) -> R<ArrayMetad
     if fmt == ZarrFormat::V3 {
         m.fill_value.is_null = false; // v3 has no null fill; it reads as zero either way
     }
-    m.codecs.set_fill(&m.fill_value);
     m.attributes = src.attributes.clone();
     m.dimension_names = src.dimension_names.clone();
     match fmt {

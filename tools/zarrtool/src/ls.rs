@@ -80,7 +80,8 @@ fn codec_names(codecs: &[Value]) -> String {
 /// The chunk shape people think in (inner chunks of a shard) and the shard
 /// shape, if sharded.
 pub fn chunks_and_shards(meta: &ArrayMetadata) -> (Vec<u64>, Option<Vec<u64>>) {
-    match meta.codecs.sharding() {
+    let chain = zarr::codec::pipeline::CodecChain::for_array(meta).ok();
+    match chain.as_ref().and_then(|c| c.sharding()) {
         Some(sh) => (sh.inner_shape.clone(), Some(meta.chunk_shape.clone())),
         None => (meta.chunk_shape.clone(), None),
     }
@@ -116,7 +117,7 @@ fn array_line(item: &Item, a: &Array) -> R<String> {
         dims(&meta.shape),
         dims(&chunks),
         shards.map_or_else(|| "-".to_owned(), |s| dims(&s)),
-        codec_names(&meta.codecs.to_v3_json()),
+        codec_names(&zarr::codec::pipeline::CodecChain::for_array(&meta)?.to_v3_json()),
         fill_text,
         dim_names,
     ))

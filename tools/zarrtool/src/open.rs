@@ -35,9 +35,7 @@ impl Opts {
     /// Store options for `url`: the object options apply to object store URLs only.
     pub fn for_url(&self, url: &str) -> R<StoreOptions> {
         let mut o = StoreOptions::default();
-        let is_object = url
-            .split_once("://")
-            .is_some_and(|(s, _)| store::object::handles_scheme(s));
+        let is_object = url.split_once("://").is_some_and(|(s, _)| store::is_object_scheme(s));
         if let (true, Some(m)) = (is_object, &self.object) {
             o.object = ObjectOptions::from_json(m)?;
         }
