@@ -20,7 +20,14 @@ empty :=
 space := $(empty) $(empty)
 ifeq ($(sort $(FEATURES)),$(sort $(DEFAULT_FEATURES)))
 VARIANT :=
-CARGO_LIB := $(CARGO) build --release
+# The default build makes the library and zarrtool in one cargo invocation,
+# and lint and test-rust select the same two packages: cargo unifies
+# dependency features over the selected packages (zarrtool's clap and
+# indicatif add features to crates libzarr also uses), so building them
+# apart gave two libzarr builds that overwrote each other's deps/libzarr.so,
+# and every `make lib` after a zarrtool build recompiled libzarr.
+WITH_TOOL := -p libzarr -p zarrtool
+CARGO_LIB := $(CARGO) build --release $(WITH_TOOL)
 TARGET_DIR := target
 else
 VARIANT := $(or $(subst $(space),-,$(sort $(FEATURES))),lean)
@@ -60,7 +67,7 @@ lib:
 
 # Refresh the committed header after changing src/ffi.
 header:
-	ZARR_UPDATE_HEADER=1 $(CARGO) build --release
+	ZARR_UPDATE_HEADER=1 $(CARGO) build --release $(WITH_TOOL)
 
 example: lib
 	mkdir -p build
@@ -77,10 +84,10 @@ test: lint test-rust test-header test-c test-interop test-netcdf test-install te
 
 lint:
 	$(CARGO) fmt --all --check
-	$(CARGO) clippy --release --all-targets -- -D warnings
+	$(CARGO) clippy --release --all-targets -p libzarr -p zarrtool -- -D warnings
 
 test-rust:
-	$(CARGO) test --release
+	$(CARGO) test --release -p libzarr -p zarrtool
 
 test-c: lib
 	ZARR_LIBDIR=$(CURDIR)/$(LIBDIR) bash tests/c/run.sh
@@ -332,13 +339,13 @@ bench-cloud: lib
 ZTBUILD := build/zarrtool
 
 zarrtool:
-	$(CARGO) build --release -p zarrtool
+	$(CARGO) build --release -p libzarr -p zarrtool
 	rm -rf $(ZTBUILD) && $(LIBDIR)/zarrtool generate $(ZTBUILD)
 
 test: test-zarrtool
 install: install-zarrtool
 
-test-zarrtool: zarrtool
+test-zarrtool: zarrtool netcdf
 	bash tests/zarrtool/run.sh
 	rm -rf build/zarrtool-install && $(MAKE) --no-print-directory install-zarrtool PREFIX=$(CURDIR)/build/zarrtool-install
 	build/zarrtool-install/bin/zarrtool --version | grep -q "^zarrtool $(VERSION)$$"
