@@ -20,21 +20,9 @@ CC=${CC:-cc}
 CXX=${CXX:-g++}
 BUILD=$(mktemp -d "${TMPDIR:-/tmp}/zarr-header.XXXXXX") || exit 2
 trap 'rm -rf "$BUILD"' EXIT
-passed=0
-failed=0
 
-check() { # check NAME COMMAND...
-    local name=$1 log="$BUILD/log"
-    shift
-    if "$@" >"$log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name"
-        sed 's/^/     /' "$log"
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../common/check.sh"
+CHECK_LOG="$BUILD/log"
 
 # ---- 1. only the library's own names
 own_names() {
@@ -129,5 +117,4 @@ else
     echo "FAIL $LIBDIR/libzarr.so not found (make lib, or set ZARR_LIBDIR)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary

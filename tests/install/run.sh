@@ -15,20 +15,8 @@ CONFIG="$PREFIX/bin/zarr-config"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/zarr-install.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@" >"$WORK/log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name"
-        sed 's/^/     /' "$WORK/log"
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../common/check.sh"
+CHECK_LOG="$WORK/log"
 equals() { # equals WANT COMMAND...: the command's output is WANT
     local want=$1 got
     shift
@@ -106,5 +94,4 @@ else
     check "zarr-config --fflags fails without the Fortran bindings" sh -c "! '$CONFIG' --fflags"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary

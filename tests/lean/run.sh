@@ -17,20 +17,8 @@ LIBDIR=${ZARR_LIBDIR:-$ROOT/target/lean/release}
 CC=${CC:-cc}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/zarr-lean.XXXXXX") || exit 2
 trap 'rm -rf "$WORK"' EXIT
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@" >"$WORK/log" 2>&1; then
-        passed=$((passed + 1))
-        echo "ok   $name"
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name"
-        sed 's/^/     /' "$WORK/log"
-    fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../common/check.sh"
+CHECK_LOG="$WORK/log"
 
 no_cloud_test() {
     "$CC" -std=c11 -Wall -Wextra -Werror -pthread -I "$ROOT/include" "$HERE/test_no_cloud.c" -o "$WORK/test_no_cloud" \
@@ -74,5 +62,4 @@ passed=$((passed + ${p:-0}))
 failed=$((failed + ${f:-1}))
 [ "$st" -ne 0 ] && [ "${f:-0}" -eq 0 ] && failed=$((failed + 1))
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary
