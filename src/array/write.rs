@@ -45,8 +45,9 @@ impl Array {
             tasks.iter().try_for_each(run)
         } else {
             // A write task holds a decoded and an encoded chunk (or shard).
-            self.task_pool(meta.chunk_bytes().saturating_mul(2))
-                .install(|| tasks.par_iter().try_for_each(run))
+            self.install(meta.chunk_bytes().saturating_mul(2), || {
+                tasks.par_iter().try_for_each(run)
+            })
         }
     }
 
@@ -69,6 +70,14 @@ impl Array {
             let in_bounds = c.min(meta.shape[d] - p.chunk * c);
             p.n == in_bounds
         });
+        // The whole chunk as one run of the caller's buffer, same type (a
+        // chunk-by-chunk copy): encode it from there, no chunk buffer.
+        if let Some(run) = whole_run(meta, t, sel, mem_type, input) {
+            if !write_empty && is_all_fill(run, meta.dtype, &meta.fill_value) {
+                return self.store.delete(&key);
+            }
+            return self.store.set(&key, &self.chain.encode_slice(run, &meta.chunk_shape)?);
+        }
         let chunk = updated_chunk(
             meta,
             &meta.chunk_shape,
@@ -165,7 +174,7 @@ impl Array {
         let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
             inner.iter().map(encode).collect::<Result<_>>()?
         } else {
-            pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
+            pool::install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
         };
         let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
         for (i, e) in &encoded {
@@ -182,6 +191,42 @@ impl Array {
             None => self.store.delete(&key),
         }
     }
+}
+
+/// The input bytes of chunk task `t` when they are the whole chunk, in C
+/// order, contiguous in `input` and of the array's own type (Bool excluded:
+/// its bytes are normalised on the way in).
+fn whole_run<'a>(
+    meta: &ArrayMetadata,
+    t: &ChunkTask,
+    sel: &Selection,
+    mem_type: DataType,
+    input: &'a [u8],
+) -> Option<&'a [u8]> {
+    if mem_type != meta.dtype || mem_type == DataType::Bool {
+        return None;
+    }
+    if !t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c) {
+        return None;
+    }
+    let n = meta.chunk_shape.iter().product::<u64>() as usize;
+    let mut found = None;
+    let mut runs = 0;
+    for_each_run(&meta.chunk_shape, &t.pieces, sel, |c, o, len| {
+        runs += 1;
+        if c == 0 && len == n {
+            found = Some(o);
+        }
+        // One run is the only case wanted: stop at the second.
+        if runs > 1 {
+            Err(crate::error::Error::Internal(String::new()))
+        } else {
+            Ok(())
+        }
+    })
+    .ok()?;
+    let es = meta.dtype.size();
+    found.and_then(|o| input.get(o * es..(o + n) * es))
 }
 
 /// The new decoded contents of one chunk of `chunk_shape` after a write of

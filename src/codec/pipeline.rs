@@ -572,6 +572,18 @@ impl CodecChain {
         Ok(data)
     }
 
+    /// As [`CodecChain::encode`] from borrowed bytes: a chain of bytes->bytes
+    /// codecs alone (native byte order) hands them to its first codec
+    /// without a copy; any other chain copies and encodes.
+    pub fn encode_slice(&self, chunk: &[u8], shape: &[u64]) -> Result<Vec<u8>> {
+        let plain =
+            self.stages.is_empty() && self.sharding.is_none() && self.endian.is_none_or(|e| e == Endian::NATIVE);
+        match self.bytes_codecs.split_first() {
+            Some((first, rest)) if plain => rest.iter().try_fold(first.encode_slice(chunk)?, |d, c| c.encode(d)),
+            _ => self.encode(chunk.to_vec(), shape),
+        }
+    }
+
     /// A reader of the decoded chunk (native endian, C order) when the whole
     /// chain can stream: no transpose, native byte order, and at most one
     /// bytes->bytes codec that streams. None: use [`CodecChain::decode`].
