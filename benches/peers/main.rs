@@ -622,7 +622,7 @@ fn parse_args() -> Args {
     if a.size == 0 {
         a.size = if a.check { 64 } else { 1024 };
     }
-    if a.size % 16 != 0 {
+    if !a.size.is_multiple_of(16) {
         fail("--size must be a multiple of 16");
     }
     if a.repeat == 0 {
@@ -698,10 +698,10 @@ fn main() {
         return;
     }
 
-    let base = a.dir.clone().unwrap_or_else(|| {
-        let t = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
-        t
-    });
+    let base = a
+        .dir
+        .clone()
+        .unwrap_or_else(|| std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from));
     let work = base.join(format!("peers-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work).or_fail("mkdir work");
     let work = std::fs::canonicalize(&work).or_fail("canonicalize");
@@ -756,7 +756,7 @@ fn run_parent(a: &Args, g: Geo, work: &Path) {
     let array_mib = (g.total() * 2) as f64 / MIB;
     println!(
         "# peers-rs: N={} ({array_mib:.0} MiB uint16), chunks/shards {}^3, inner {}^3, zstd 0; \
-         {} stored bytes in all layouts ({:.1}x compression); {} cores; libzarr + zarrs {}; \
+         {} stored bytes in all layouts ({:.1}x compression); {} cores; libzarr + zarrs 0.23.14; \
          medians of {} runs, each in its own process",
         g.n,
         g.c,
@@ -764,7 +764,6 @@ fn run_parent(a: &Args, g: Geo, work: &Path) {
         stored,
         array_mib * MIB * a.layouts.len() as f64 / stored as f64,
         threads(),
-        "0.23.14",
         a.repeat
     );
     let mut cases: Vec<(&str, &str)> = vec![];
