@@ -30,6 +30,10 @@ struct Input<'a> {
     input: &'a [u8],
     /// Store chunks that are all fill value too.
     write_empty: bool,
+    /// Chunk buffers of this call, reused by its tasks: fresh buffers of
+    /// tens of MiB come from mmap, and faulting their pages in costs as much
+    /// as the copy into them. Freed when the call returns.
+    scratch: std::sync::Mutex<Vec<Vec<u8>>>,
 }
 
 impl Input<'_> {
@@ -54,6 +58,20 @@ impl Input<'_> {
             key,
             old,
         )
+    }
+
+    /// Run `f` on a chunk buffer of `len` bytes (contents unspecified) from
+    /// this call's scratch buffers.
+    fn with_scratch<R>(&self, len: usize, key: &str, f: impl FnOnce(&mut [u8]) -> Result<R>) -> Result<R> {
+        let lock = || self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        let found = lock().pop().filter(|b| b.len() == len);
+        let mut buf = match found {
+            Some(b) => b,
+            None => crate::error::try_alloc(len, format_args!("chunk {key}"))?,
+        };
+        let r = f(&mut buf);
+        lock().push(buf);
+        r
     }
 
     /// Whether a decoded chunk is left out of the store (all fill value).
@@ -89,6 +107,7 @@ impl Array {
             mem_type,
             input,
             write_empty: self.write_empty_chunks(),
+            scratch: Default::default(),
         };
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let run = |t: &ChunkTask| self.write_chunk(&w, t);
@@ -175,6 +194,19 @@ impl Array {
                 return Ok(None);
             }
             return self.chain.encode_slice(run, shape).map(Some);
+        }
+        // Every element overwritten and a chain that encodes borrowed bytes:
+        // gather into a reused buffer.
+        let overwrites_all = t.pieces.iter().zip(shape).all(|(p, &c)| p.n == c);
+        if overwrites_all && self.chain.encodes_borrowed() {
+            let len = w.meta.chunk_bytes();
+            return w.with_scratch(len, key, |buf| {
+                gather(w.input, w.mem_type, w.sel, &t.pieces, buf, w.meta.dtype, shape)?;
+                if w.leaves_out(buf) {
+                    return Ok(None);
+                }
+                self.chain.encode_slice(buf, shape).map(Some)
+            });
         }
         let chunk = w.updated(shape, covers, &t.pieces, key, || {
             old.map(|stored| self.chain.decode(stored, shape, key)).transpose()

@@ -111,6 +111,34 @@ impl ZstdCodec {
     }
 }
 
+thread_local! {
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Decode every frame of `input` into `out` (its capacity is the limit),
+/// with this thread's decompression context: making one per chunk costs
+/// about as much as decoding a small inner chunk of a shard. A context
+/// keeps no state between frames that changes the output.
+fn decompress_into(input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    DECOMPRESSOR.with(|cell| {
+        let fresh = || zstd::bulk::Decompressor::new().map_err(codec_err);
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return fresh()?.decompress_to_buffer(input, out).map(drop).map_err(codec_err);
+        };
+        let d = match slot.as_mut() {
+            Some(d) => d,
+            None => slot.insert(fresh()?),
+        };
+        let r = d.decompress_to_buffer(input, out).map(drop).map_err(codec_err);
+        if r.is_err() {
+            // A failed frame may leave the context mid-frame: start clean.
+            *slot = None;
+        }
+        r
+    })
+}
+
 impl BytesCodec for ZstdCodec {
     fn name(&self) -> &'static str {
         NAME
@@ -153,9 +181,7 @@ impl BytesCodec for ZstdCodec {
             // reserved fallibly: `n` comes from metadata.
             Some(n) => {
                 let mut out = super::try_capacity(n, NAME)?;
-                zstd::bulk::Decompressor::new()
-                    .and_then(|mut d| d.decompress_to_buffer(&input[..], &mut out))
-                    .map_err(codec_err)?;
+                decompress_into(&input, &mut out)?;
                 out
             }
             // Streaming copes with frames lacking a content size; the decoder
