@@ -365,3 +365,12 @@ install-zarrtool: zarrtool
 	install -m 644 $(ZTBUILD)/completions/zarrtool.fish \
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/zarrtool.fish
 # ---- end zarrtool --------------------------------------------------------------
+
+# bench-peers: libzarr against the zarrs crate and libzstd alone
+# (benches/peers, a workspace member outside default-members, so plain
+# cargo commands and `make test` never build zarrs). Not part of `make test`.
+# PEERS_ARGS="--size 512 --repeat 3" for a quicker run.
+.PHONY: bench-peers
+PEERS_ARGS ?= --size 1024 --repeat 3
+bench-peers:
+	$(CARGO) run --release -p zarr_peers_bench -- $(PEERS_ARGS)

@@ -40,11 +40,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// process abort an infallible allocation would cause (chunk sizes come from
 /// metadata, which may be hostile or simply too large for this machine).
 pub fn try_alloc(len: usize, what: impl std::fmt::Display) -> Result<Vec<u8>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| Error::OutOfMemory(format!("cannot allocate {len} bytes for {what}")))?;
-    v.resize(len, 0);
-    Ok(v)
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    let oom = || Error::OutOfMemory(format!("cannot allocate {len} bytes for {what}"));
+    let layout = std::alloc::Layout::array::<u8>(len).map_err(|_| oom())?;
+    // Zeroed by the allocator (calloc): fresh pages from the OS need no
+    // memset, which matters for chunk buffers of tens of MiB.
+    // SAFETY: `layout` has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(oom());
+    }
+    // SAFETY: `ptr` came from the global allocator with this layout (u8,
+    // capacity `len`), and all `len` bytes are initialised (zero).
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
 }
 
 impl Error {

@@ -410,3 +410,51 @@ fn bitround_on_big_endian_v2_data_is_refused_by_name() {
     let le = doc.replace(">f4", "<f4");
     assert!(root.create_array_json("y", &le).is_ok());
 }
+
+/// Chunks above `STREAM_ABOVE` (8 MiB decoded) stream through the decoder
+/// into the caller's buffer; smaller ones decode whole. Both give the same
+/// values, whole and strided, and a truncated large chunk is a codec error
+/// naming its key.
+#[test]
+fn large_chunks_stream_and_read_the_same_values() {
+    let n = 3u64 << 20; // 12 MiB of int32 in one chunk
+    assert!(n * 4 > zarr::codec::pipeline::STREAM_ABOVE);
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("big.zarr");
+    let root = Group::open_root(p.to_str().unwrap(), Mode::Create, None).unwrap();
+    let zstd = json!([{"name": "zstd", "configuration": {"level": 1, "checksum": true}}]);
+    let codecs = zstd.as_array().unwrap();
+    let big = root
+        .create_array(
+            "big",
+            root.simple_metadata(DataType::Int32, &[n], &[n], Some(codecs), None)
+                .unwrap(),
+        )
+        .unwrap();
+    let small = root
+        .create_array(
+            "small",
+            root.simple_metadata(DataType::Int32, &[n], &[n / 8], Some(codecs), None)
+                .unwrap(),
+        )
+        .unwrap();
+    let vals: Vec<i32> = (0..n as i32).map(|i| i.wrapping_mul(7) / 3).collect();
+    for a in [&big, &small] {
+        a.write(&Selection::all(&[n]), DataType::Int32, &i32s(&vals)).unwrap();
+        let mut out = vec![0u8; n as usize * 4];
+        a.read(&Selection::all(&[n]), DataType::Int32, &mut out).unwrap();
+        assert!(to_i32s(&out) == vals, "{}: whole read", a.path());
+        let count = (n - 1) / 3;
+        let sel = Selection::new(&[n], &[1], &[count], Some(&[3])).unwrap();
+        let mut out = vec![0u8; count as usize * 4];
+        a.read(&sel, DataType::Int32, &mut out).unwrap();
+        let want: Vec<i32> = vals.iter().skip(1).step_by(3).take(count as usize).copied().collect();
+        assert!(to_i32s(&out) == want, "{}: strided read", a.path());
+    }
+    let key = p.join("big/c/0");
+    let good = std::fs::read(&key).unwrap();
+    std::fs::write(&key, &good[..good.len() / 2]).unwrap();
+    let mut out = vec![0u8; n as usize * 4];
+    let e = big.read(&Selection::all(&[n]), DataType::Int32, &mut out).unwrap_err();
+    assert!(matches!(&e, Error::Codec(m) if m.contains("big/c/0")), "{e}");
+}

@@ -273,3 +273,76 @@ fn metadata_round_trip_and_refusals() {
         Err(Error::Unsupported(_))
     ));
 }
+
+/// The write loop: a task covering its whole chunk (or shard) reads nothing
+/// from the store; a partial one reads the stored value once (its
+/// read-modify-write), for plain chunks and shards alike.
+#[test]
+fn whole_chunk_writes_read_nothing_partial_ones_read_once() {
+    for sharded in [false, true] {
+        let counting = Arc::new(Counting::new(MemoryStore::default()));
+        let root = Group::open_root_in(counting.clone(), Mode::Create, None).unwrap();
+        let meta = if sharded {
+            root.sharded_metadata(DataType::Int32, &[8, 8], &[4, 8], &[2, 4], None, None)
+        } else {
+            root.simple_metadata(DataType::Int32, &[8, 8], &[4, 8], None, None)
+        }
+        .unwrap();
+        let a = root.create_array("x", meta).unwrap();
+        let data: Vec<i32> = (1..=64).collect();
+        counting.take();
+        a.write(&Selection::all(&[8, 8]), DataType::Int32, &i32s(&data))
+            .unwrap();
+        assert_eq!(counting.take().reads, 0, "sharded {sharded}: whole write");
+        // Rows 4..6 of chunk (shard) 1: whole inner chunks, yet not the whole shard.
+        let sel = Selection::new(&[8, 8], &[4, 0], &[2, 8], None).unwrap();
+        a.write(&sel, DataType::Int32, &i32s(&[-1; 16])).unwrap();
+        let c = counting.take();
+        assert_eq!((c.reads, c.found), (1, 1), "sharded {sharded}: partial write");
+        let mut out = vec![0u8; 256];
+        a.read(&Selection::all(&[8, 8]), DataType::Int32, &mut out).unwrap();
+        let want: Vec<i32> = (0..64)
+            .map(|i| if (32..48).contains(&i) { -1 } else { i + 1 })
+            .collect();
+        assert_eq!(to_i32s(&out), want, "sharded {sharded}");
+    }
+}
+
+/// Writers of disjoint parts of one shard lose nothing: some write whole
+/// inner chunks (encoded before the shard's lock is taken), others single
+/// elements (a read-modify-write of the shard each).
+#[test]
+fn concurrent_writers_to_one_shard_lose_nothing() {
+    let root = Group::open_root("memory://shard-concurrent", Mode::Create, None).unwrap();
+    let meta = root
+        .sharded_metadata(DataType::Int32, &[16, 16], &[16, 16], &[4, 4], None, None)
+        .unwrap();
+    let a = Arc::new(root.create_array("x", meta).unwrap());
+    let value = |r: u64, c: u64| (r * 16 + c) as i32 + 1;
+    let threads: Vec<_> = (0..16u64)
+        .map(|t| {
+            let a = a.clone();
+            std::thread::spawn(move || {
+                // Thread t owns inner chunk (t / 4, t % 4).
+                let (r0, c0) = (t / 4 * 4, t % 4 * 4);
+                if t % 2 == 0 {
+                    let vals: Vec<i32> = (0..16).map(|i| value(r0 + i / 4, c0 + i % 4)).collect();
+                    let sel = Selection::new(&[16, 16], &[r0, c0], &[4, 4], None).unwrap();
+                    a.write(&sel, DataType::Int32, &i32s(&vals)).unwrap();
+                } else {
+                    for i in 0..16 {
+                        let (r, c) = (r0 + i / 4, c0 + i % 4);
+                        let sel = Selection::new(&[16, 16], &[r, c], &[1, 1], None).unwrap();
+                        a.write(&sel, DataType::Int32, &i32s(&[value(r, c)])).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut out = vec![0u8; 16 * 16 * 4];
+    a.read(&Selection::all(&[16, 16]), DataType::Int32, &mut out).unwrap();
+    assert_eq!(to_i32s(&out), (1..=256).collect::<Vec<i32>>());
+}

@@ -201,6 +201,15 @@ impl Array {
             n => pool::io(n.min((512usize << 20) / task_bytes.max(1)).max(1)),
         }
     }
+
+    /// Run chunk tasks: on the compute pool for local stores (see
+    /// [`pool::install`]), on [`Array::task_pool`] for stores with latency.
+    fn install<R: Send>(&self, task_bytes: usize, f: impl FnOnce() -> R + Send) -> R {
+        match self.store.concurrency() {
+            0 => pool::install(f),
+            _ => self.task_pool(task_bytes).install(f),
+        }
+    }
 }
 
 /// Check a selection against the array's current shape and the caller's

@@ -46,6 +46,22 @@ pub fn current() -> Arc<rayon::ThreadPool> {
     POOL.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
+/// Run `f` (parallel chunk work) on the compute pool, unless the calling
+/// thread is a worker of another rayon pool (a caller that is itself
+/// parallel over chunks, as a chunk-by-chunk copy is): then on that pool.
+/// A worker blocked in `install` on a foreign pool steals its own pool's
+/// jobs while it waits, so each caller thread would start more of the
+/// caller's chunks (each with its buffers) before finishing the first:
+/// a round trip over 64 shards held most of them at once.
+pub fn install<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    let pool = current();
+    if rayon::current_thread_index().is_some() && pool.current_thread_index().is_none() {
+        f()
+    } else {
+        pool.install(f)
+    }
+}
+
 /// Most threads of an I/O pool (see [`io`]).
 const MAX_IO_THREADS: usize = 256;
 

@@ -48,8 +48,7 @@ impl Array {
             }
         };
         // Inside the pool even for one shard: its inner chunks decode in parallel.
-        self.task_pool(task_bytes)
-            .install(|| tasks.par_iter().try_for_each(run))
+        self.install(task_bytes, || tasks.par_iter().try_for_each(run))
     }
 
     /// Read one chunk task: open the chunk, decode the task's region, scatter.

@@ -1,10 +1,17 @@
-//! The write loop: the input is converted and checked whole first (a value
-//! that does not fit changes nothing), then split into chunk tasks encoded
-//! in parallel. A task covering its whole chunk encodes it directly; any
-//! other is a read-modify-write under the chunk's lock (shared by all
-//! handles of the process, and with process locks by other processes). A
-//! shard is a chunk whose encoding keeps the stored bytes of the inner
-//! chunks a write does not touch.
+//! The write loop, one for every store and layout. The input is converted
+//! and checked whole first (a value that does not fit changes nothing), then
+//! split into chunk tasks run in parallel. A task that covers every
+//! in-bounds element of its chunk encodes the new chunk from the input alone
+//! and stores it under the chunk's lock; any other task is a
+//! read-modify-write of the stored chunk under that lock
+//! ([`Array::read_modify_write`], the one place a stored chunk is read to be
+//! rewritten). A shard is a chunk like any other whose new value keeps the
+//! stored bytes of the inner chunks the write does not touch; the inner
+//! chunks a write covers are encoded before the lock is taken (in parallel),
+//! so the lock is held only while the inner chunks that need their old
+//! contents are decoded and encoded again (on this thread: a pool thread
+//! waiting under a lock could steal a task that takes the same lock stripe
+//! and deadlock).
 
 use super::selection::{ChunkTask, DimPiece};
 use super::{buffer_bytes, convert, for_each_run, lock_chunk, pool, Array, Selection};
@@ -13,6 +20,65 @@ use crate::error::Result;
 use crate::metadata::fill::is_all_fill;
 use crate::metadata::{ArrayMetadata, DataType};
 use rayon::prelude::*;
+
+/// What one write call stores: the selection, the caller's (checked) input
+/// and the settings it runs under.
+struct Input<'a> {
+    meta: &'a ArrayMetadata,
+    sel: &'a Selection,
+    mem_type: DataType,
+    input: &'a [u8],
+    /// Store chunks that are all fill value too.
+    write_empty: bool,
+    /// Chunk buffers of this call, reused by its tasks: fresh buffers of
+    /// tens of MiB come from mmap, and faulting their pages in costs as much
+    /// as the copy into them. Freed when the call returns.
+    scratch: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+impl Input<'_> {
+    /// The new decoded contents of a chunk (or inner chunk) of `shape`
+    /// after this write of `pieces` of it; see [`updated_chunk`].
+    fn updated(
+        &self,
+        shape: &[u64],
+        covers: bool,
+        pieces: &[DimPiece],
+        key: &str,
+        old: impl FnOnce() -> Result<Option<Vec<u8>>>,
+    ) -> Result<Vec<u8>> {
+        updated_chunk(
+            self.meta,
+            shape,
+            covers,
+            pieces,
+            self.sel,
+            self.mem_type,
+            self.input,
+            key,
+            old,
+        )
+    }
+
+    /// Run `f` on a chunk buffer of `len` bytes (contents unspecified) from
+    /// this call's scratch buffers.
+    fn with_scratch<R>(&self, len: usize, key: &str, f: impl FnOnce(&mut [u8]) -> Result<R>) -> Result<R> {
+        let lock = || self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        let found = lock().pop().filter(|b| b.len() == len);
+        let mut buf = match found {
+            Some(b) => b,
+            None => crate::error::try_alloc(len, format_args!("chunk {key}"))?,
+        };
+        let r = f(&mut buf);
+        lock().push(buf);
+        r
+    }
+
+    /// Whether a decoded chunk is left out of the store (all fill value).
+    fn leaves_out(&self, chunk: &[u8]) -> bool {
+        !self.write_empty && is_all_fill(chunk, self.meta.dtype, &self.meta.fill_value)
+    }
+}
 
 impl Array {
     /// Write `input` (C order, native endian, elements of `mem_type`) to a selection.
@@ -35,153 +101,272 @@ impl Array {
         mem_type: DataType,
         input: &[u8],
     ) -> Result<()> {
-        let tasks = sel.chunk_tasks(&meta.chunk_shape);
-        let write_empty = self.write_empty_chunks();
-        let run = |t: &ChunkTask| match self.chain.sharding() {
-            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty),
-            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty),
+        let w = Input {
+            meta,
+            sel,
+            mem_type,
+            input,
+            write_empty: self.write_empty_chunks(),
+            scratch: Default::default(),
         };
+        let tasks = sel.chunk_tasks(&meta.chunk_shape);
+        let run = |t: &ChunkTask| self.write_chunk(&w, t);
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
         } else {
             // A write task holds a decoded and an encoded chunk (or shard).
-            self.task_pool(meta.chunk_bytes().saturating_mul(2))
-                .install(|| tasks.par_iter().try_for_each(run))
+            self.install(meta.chunk_bytes().saturating_mul(2), || {
+                tasks.par_iter().try_for_each(run)
+            })
         }
     }
 
-    fn write_chunk(
-        &self,
-        meta: &ArrayMetadata,
-        t: &ChunkTask,
-        sel: &Selection,
-        mem_type: DataType,
-        input: &[u8],
-        write_empty: bool,
-    ) -> Result<()> {
-        let key = self.chunk_key(meta, &t.coords);
-        let _guard = lock_chunk(self.store.id(), &key);
-        // Other processes' writers too, when the store was opened with process locks.
-        let _process_guard = self.store.lock_key(&key)?;
-        // Does the selection cover every in-bounds element of this chunk?
-        let covers = t.pieces.iter().enumerate().all(|(d, p)| {
-            let c = meta.chunk_shape[d];
-            let in_bounds = c.min(meta.shape[d] - p.chunk * c);
-            p.n == in_bounds
-        });
-        let chunk = updated_chunk(
-            meta,
-            &meta.chunk_shape,
-            covers,
-            &t.pieces,
-            sel,
-            mem_type,
-            input,
-            &key,
-            || match self.store.get(&key)? {
-                Some(stored) => self.chain.decode(stored, &meta.chunk_shape, &key).map(Some),
-                None => Ok(None),
-            },
-        )?;
-        if !write_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
-            return self.store.delete(&key);
+    /// One chunk task: the chunk's new value from the input alone when the
+    /// task covers it, else from its stored value too.
+    fn write_chunk(&self, w: &Input, t: &ChunkTask) -> Result<()> {
+        let key = self.chunk_key(w.meta, &t.coords);
+        match self.chain.sharding() {
+            Some(sh) => {
+                let update = ShardUpdate::new(w, sh, t, &key)?;
+                if update.needs_old() {
+                    self.read_modify_write(&key, |old| update.finish(old.as_deref()))
+                } else {
+                    self.store_chunk(&key, update.finish(None)?)
+                }
+            }
+            None if covers_chunk(w.meta, t) => self.store_chunk(&key, self.encode_chunk(w, t, &key, true, None)?),
+            None => self.read_modify_write(&key, |old| self.encode_chunk(w, t, &key, false, old)),
         }
-        let encoded = self.chain.encode(chunk, &meta.chunk_shape)?;
-        self.store.set(&key, &encoded)
     }
 
-    /// Write the selection's part in one shard. Inner chunks the write does
-    /// not touch keep their stored bytes. A write of the whole shard encodes
-    /// in parallel and locks only to store; any other write is a
-    /// read-modify-write under the shard's lock, encoding on this thread
-    /// (a pool thread waiting under a lock could steal a task that takes
-    /// the same lock stripe and deadlock).
-    #[allow(clippy::too_many_arguments)]
-    fn write_shard(
+    /// The one read-modify-write of a stored chunk: under the chunk's lock
+    /// (all handles of this process) and the store's key lock (other
+    /// processes, when the store was opened with process locks), read the
+    /// stored value (None: not stored), compute the new one with `update`
+    /// (None: delete the chunk) and store it. `update` is a pure function
+    /// of the old value and may run more than once: a store that detects a
+    /// concurrent writer between the read and the write (a conditional put)
+    /// retries with the value stored now.
+    pub(super) fn read_modify_write(
         &self,
-        meta: &ArrayMetadata,
-        sh: &ShardingCodec,
-        t: &ChunkTask,
-        sel: &Selection,
-        mem_type: DataType,
-        input: &[u8],
-        write_empty: bool,
+        key: &str,
+        mut update: impl FnMut(Option<Vec<u8>>) -> Result<Option<Vec<u8>>>,
     ) -> Result<()> {
-        let key = self.chunk_key(meta, &t.coords);
+        let _guard = lock_chunk(self.store.id(), key);
+        let _process_guard = self.store.lock_key(key)?;
+        let old = self.store.get(key)?;
+        let new = update(old)?;
+        self.put(key, new)
+    }
+
+    /// Store a chunk's new value made from the input alone (None: delete
+    /// it), under the chunk's lock so that it lands before or after any
+    /// read-modify-write of the same chunk, never inside one.
+    fn store_chunk(&self, key: &str, value: Option<Vec<u8>>) -> Result<()> {
+        let _guard = lock_chunk(self.store.id(), key);
+        let _process_guard = self.store.lock_key(key)?;
+        self.put(key, value)
+    }
+
+    fn put(&self, key: &str, value: Option<Vec<u8>>) -> Result<()> {
+        match value {
+            Some(v) => self.store.set(key, &v),
+            None => self.store.delete(key),
+        }
+    }
+
+    /// The new stored value of a plain (unsharded) chunk; None: all fill,
+    /// not stored. `old`: its stored value, read when the task does not
+    /// cover it (`covers`).
+    fn encode_chunk(
+        &self,
+        w: &Input,
+        t: &ChunkTask,
+        key: &str,
+        covers: bool,
+        old: Option<Vec<u8>>,
+    ) -> Result<Option<Vec<u8>>> {
+        let shape = &w.meta.chunk_shape;
+        // The whole chunk as one run of the caller's buffer, same type (a
+        // chunk-by-chunk copy): encode it from there, no chunk buffer.
+        if let Some(run) = whole_run(w.meta, t, w.sel, w.mem_type, w.input) {
+            if w.leaves_out(run) {
+                return Ok(None);
+            }
+            return self.chain.encode_slice(run, shape).map(Some);
+        }
+        // Every element overwritten and a chain that encodes borrowed bytes:
+        // gather into a reused buffer.
+        let overwrites_all = t.pieces.iter().zip(shape).all(|(p, &c)| p.n == c);
+        if overwrites_all && self.chain.encodes_borrowed() {
+            let len = w.meta.chunk_bytes();
+            return w.with_scratch(len, key, |buf| {
+                gather(w.input, w.mem_type, w.sel, &t.pieces, buf, w.meta.dtype, shape)?;
+                if w.leaves_out(buf) {
+                    return Ok(None);
+                }
+                self.chain.encode_slice(buf, shape).map(Some)
+            });
+        }
+        let chunk = w.updated(shape, covers, &t.pieces, key, || {
+            old.map(|stored| self.chain.decode(stored, shape, key)).transpose()
+        })?;
+        if w.leaves_out(&chunk) {
+            return Ok(None);
+        }
+        self.chain.encode(chunk, shape).map(Some)
+    }
+}
+
+/// Whether task `t` reaches every in-bounds element of its chunk (no old
+/// contents needed).
+fn covers_chunk(meta: &ArrayMetadata, t: &ChunkTask) -> bool {
+    t.pieces.iter().enumerate().all(|(d, p)| {
+        let c = meta.chunk_shape[d];
+        p.n == c.min(meta.shape[d] - p.chunk * c)
+    })
+}
+
+/// A write of part (or all) of one shard. The inner chunks the write covers
+/// are encoded when it is made, in parallel; [`ShardUpdate::finish`] then
+/// merges them with the stored shard: the inner chunks the write touches
+/// only in part are decoded from it and encoded again, the untouched ones
+/// keep their stored bytes.
+struct ShardUpdate<'a> {
+    w: &'a Input<'a>,
+    sh: &'a ShardingCodec,
+    key: &'a str,
+    grid: Vec<u64>,
+    /// Encoded covered inner chunks by position (None: all fill, left out).
+    covered: Vec<(usize, Option<Vec<u8>>)>,
+    /// Inner chunk tasks that need the inner chunk's old contents.
+    partial: Vec<ChunkTask>,
+    /// Every inner chunk holding an in-bounds element is covered.
+    whole: bool,
+}
+
+impl<'a> ShardUpdate<'a> {
+    fn new(w: &'a Input<'a>, sh: &'a ShardingCodec, t: &ChunkTask, key: &'a str) -> Result<Self> {
+        let meta = w.meta;
         let grid = sh.grid(&meta.chunk_shape);
-        let n_inner = grid.iter().product::<u64>() as usize;
-        let inner = t.sub_tasks(&sh.inner_shape, sel.stride());
         // In-bounds extent of inner chunk `c` along dimension `d`.
         let extent = |d: usize, c: u64| {
             let origin = t.coords[d] * meta.chunk_shape[d] + c * sh.inner_shape[d];
             sh.inner_shape[d].min(meta.shape[d].saturating_sub(origin))
         };
-        let covers = |it: &ChunkTask| {
-            it.pieces
-                .iter()
-                .enumerate()
-                .all(|(d, p)| p.n == extent(d, it.coords[d]))
-        };
+        let (covered, partial): (Vec<ChunkTask>, Vec<ChunkTask>) = t
+            .sub_tasks(&sh.inner_shape, w.sel.stride())
+            .into_iter()
+            .partition(|it| {
+                it.pieces
+                    .iter()
+                    .enumerate()
+                    .all(|(d, p)| p.n == extent(d, it.coords[d]))
+            });
         // Inner chunks holding any in-bounds element.
         let live: usize = (0..grid.len())
             .map(|d| (0..grid[d]).filter(|&c| extent(d, c) > 0).count())
             .product();
-        let whole = inner.len() == live && inner.iter().all(covers);
-        let mut guard = (!whole).then(|| lock_chunk(self.store.id(), &key));
-        // Other processes' writers too, when the store was opened with process locks.
-        let mut process_guard = if whole { None } else { Some(self.store.lock_key(&key)?) };
-        let old = if whole { None } else { self.store.get(&key)? };
-        let old_index = match &old {
-            Some(b) => sh.parse_shard(b, &meta.chunk_shape, &key)?,
+        let whole = partial.is_empty() && covered.len() == live;
+        let mut u = ShardUpdate {
+            w,
+            sh,
+            key,
+            grid,
+            covered: vec![],
+            partial,
+            whole,
+        };
+        let encode = |it: &ChunkTask| u.encode_inner(it, true, None);
+        let covered = if covered.len() <= 1 {
+            covered.iter().map(encode).collect::<Result<_>>()?
+        } else {
+            pool::install(|| covered.par_iter().map(encode).collect::<Result<_>>())?
+        };
+        u.covered = covered;
+        Ok(u)
+    }
+
+    /// Whether the new shard depends on the stored one.
+    fn needs_old(&self) -> bool {
+        !self.whole
+    }
+
+    /// Encode one inner chunk after the write; `old`: its stored bytes.
+    fn encode_inner(&self, it: &ChunkTask, covers: bool, old: Option<&[u8]>) -> Result<(usize, Option<Vec<u8>>)> {
+        let (sh, w) = (self.sh, self.w);
+        let i = linear(&it.coords, &self.grid);
+        let name = format!("{} (inner chunk {:?})", self.key, it.coords);
+        let chunk = w.updated(&sh.inner_shape, covers, &it.pieces, &name, || {
+            old.map(|b| sh.inner.decode(b.to_vec(), &sh.inner_shape, &name))
+                .transpose()
+        })?;
+        if w.leaves_out(&chunk) {
+            return Ok((i, None));
+        }
+        Ok((i, Some(sh.inner.encode(chunk, &sh.inner_shape)?)))
+    }
+
+    /// The new shard from the stored one (None: not stored); None: no inner
+    /// chunk left, the shard is deleted.
+    fn finish(&self, old: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+        let shape = &self.w.meta.chunk_shape;
+        let n_inner = self.grid.iter().product::<u64>() as usize;
+        let old_index = match old {
+            Some(b) => self.sh.parse_shard(b, shape, self.key)?,
             None => vec![None; n_inner],
         };
         let old_bytes = |i: usize| {
-            let (b, e) = (old.as_deref()?, old_index[i]?);
+            let (b, e) = (old?, old_index[i]?);
             Some(&b[e.0 as usize..(e.0 + e.1) as usize])
         };
-        let encode = |it: &ChunkTask| -> Result<(usize, Option<Vec<u8>>)> {
-            let i = linear(&it.coords, &grid);
-            let name = inner_name(&key, &it.coords);
-            let chunk = updated_chunk(
-                meta,
-                &sh.inner_shape,
-                covers(it),
-                &it.pieces,
-                sel,
-                mem_type,
-                input,
-                &name,
-                || {
-                    old_bytes(i)
-                        .map(|b| sh.inner.decode(b.to_vec(), &sh.inner_shape, &name))
-                        .transpose()
-                },
-            )?;
-            if !write_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
-                return Ok((i, None));
-            }
-            Ok((i, Some(sh.inner.encode(chunk, &sh.inner_shape)?)))
-        };
-        let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
-            inner.iter().map(encode).collect::<Result<_>>()?
-        } else {
-            pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
-        };
+        let partial = self
+            .partial
+            .iter()
+            .map(|it| self.encode_inner(it, false, old_bytes(linear(&it.coords, &self.grid))))
+            .collect::<Result<Vec<_>>>()?;
         let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
-        for (i, e) in &encoded {
+        for (i, e) in self.covered.iter().chain(&partial) {
             chunks[*i] = e.as_deref();
         }
-        let shard = sh.assemble(&chunks, &meta.chunk_shape)?;
-        guard.get_or_insert_with(|| lock_chunk(self.store.id(), &key));
-        if process_guard.is_none() {
-            process_guard = Some(self.store.lock_key(&key)?);
-        }
-        let _process_guard = process_guard;
-        match shard {
-            Some(shard) => self.store.set(&key, &shard),
-            None => self.store.delete(&key),
-        }
+        self.sh.assemble(&chunks, shape)
     }
+}
+
+/// The input bytes of chunk task `t` when they are the whole chunk, in C
+/// order, contiguous in `input` and of the array's own type (Bool excluded:
+/// its bytes are normalised on the way in).
+fn whole_run<'a>(
+    meta: &ArrayMetadata,
+    t: &ChunkTask,
+    sel: &Selection,
+    mem_type: DataType,
+    input: &'a [u8],
+) -> Option<&'a [u8]> {
+    if mem_type != meta.dtype || mem_type == DataType::Bool {
+        return None;
+    }
+    if !t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c) {
+        return None;
+    }
+    let n = meta.chunk_shape.iter().product::<u64>() as usize;
+    let mut found = None;
+    let mut runs = 0;
+    for_each_run(&meta.chunk_shape, &t.pieces, sel, |c, o, len| {
+        runs += 1;
+        if c == 0 && len == n {
+            found = Some(o);
+        }
+        // One run is the only case wanted: stop at the second.
+        if runs > 1 {
+            Err(crate::error::Error::Internal(String::new()))
+        } else {
+            Ok(())
+        }
+    })
+    .ok()?;
+    let es = meta.dtype.size();
+    found.and_then(|o| input.get(o * es..(o + n) * es))
 }
 
 /// The new decoded contents of one chunk of `chunk_shape` after a write of
@@ -248,9 +433,4 @@ fn gather(
             n,
         )
     })
-}
-
-/// An inner chunk's name in error messages: the shard key and its position.
-fn inner_name(key: &str, coords: &[u64]) -> String {
-    format!("{key} (inner chunk {coords:?})")
 }

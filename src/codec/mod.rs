@@ -80,6 +80,12 @@ pub trait BytesCodec: Send + Sync + std::fmt::Debug {
     /// Name used in error messages (the v3 name).
     fn name(&self) -> &'static str;
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>>;
+    /// As [`BytesCodec::encode`] from borrowed bytes (a whole chunk that is
+    /// one run of the caller's buffer needs no copy of its own). Codecs that
+    /// read their input without consuming it override this.
+    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
+        self.encode(input.to_vec())
+    }
     /// `decoded_len` is the exact decoded size when the caller knows it
     /// (it does for the codec nearest to the array), else `None`.
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>>;

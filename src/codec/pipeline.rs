@@ -12,6 +12,12 @@ use crate::metadata::{ArrayMetadata, CodecMetadata, DataType, Endian, ZarrFormat
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+/// Chunks that decode to more bytes than this stream through the decoder
+/// into the caller's buffer (a read's memory does not grow with the chunk
+/// size); smaller ones are decoded whole, in one call, then scattered:
+/// one-shot decompression saves the stream's buffer copies.
+pub const STREAM_ABOVE: u64 = 8 << 20;
+
 #[derive(Debug, Clone)]
 pub struct CodecChain {
     format: ZarrFormat,
@@ -509,7 +515,8 @@ impl CodecChain {
 
     /// The decoder of one stored chunk of `shape` read through `source`:
     /// ranged reads of the inner chunks for sharding alone, a stream for
-    /// chains that stream, the whole chunk otherwise.
+    /// chains that stream and chunks above [`STREAM_ABOVE`], the whole
+    /// chunk otherwise.
     pub fn partial_decoder<'a>(
         &'a self,
         source: &'a dyn crate::store::ByteSource,
@@ -519,7 +526,8 @@ impl CodecChain {
         if let Some(sh) = self.sharding() {
             return Box::new(super::sharding::ShardDecoder::new(sh, source, shape));
         }
-        if self.can_stream() {
+        let decoded = shape.iter().product::<u64>().saturating_mul(self.dtype.size() as u64);
+        if self.can_stream() && decoded > STREAM_ABOVE {
             return Box::new(Streamed {
                 chain: self,
                 source,
@@ -570,6 +578,27 @@ impl CodecChain {
             data = c.encode(data)?;
         }
         Ok(data)
+    }
+
+    /// As [`CodecChain::encode`] from borrowed bytes: a chain of bytes->bytes
+    /// codecs alone (native byte order) hands them to its first codec
+    /// without a copy; any other chain copies and encodes.
+    pub fn encode_slice(&self, chunk: &[u8], shape: &[u64]) -> Result<Vec<u8>> {
+        match self.bytes_codecs.split_first() {
+            Some((first, rest)) if self.encodes_borrowed() => {
+                rest.iter().try_fold(first.encode_slice(chunk)?, |d, c| c.encode(d))
+            }
+            _ => self.encode(chunk.to_vec(), shape),
+        }
+    }
+
+    /// Whether [`CodecChain::encode_slice`] reads the chunk where it lies
+    /// (no copy): bytes->bytes codecs alone, in native byte order.
+    pub fn encodes_borrowed(&self) -> bool {
+        self.stages.is_empty()
+            && self.sharding.is_none()
+            && self.endian.is_none_or(|e| e == Endian::NATIVE)
+            && !self.bytes_codecs.is_empty()
     }
 
     /// A reader of the decoded chunk (native endian, C order) when the whole

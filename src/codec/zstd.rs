@@ -80,17 +80,95 @@ fn codec_err(e: impl std::fmt::Display) -> Error {
     Error::Codec(format!("{NAME}: {e}"))
 }
 
+/// Largest compression context a thread keeps between chunks (level 3 on a
+/// 32 MiB chunk needs about 1.5 MiB).
+const MAX_KEPT_CONTEXT: usize = 16 << 20;
+
+thread_local! {
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn fresh_compressor() -> Result<zstd::bulk::Compressor<'static>> {
+    zstd::bulk::Compressor::new(0).map_err(codec_err)
+}
+
+impl ZstdCodec {
+    fn compress_with(&self, c: &mut zstd::bulk::Compressor<'static>, input: &[u8]) -> Result<Vec<u8>> {
+        use zstd::zstd_safe::CParameter;
+        c.set_parameter(CParameter::CompressionLevel(self.level))
+            .map_err(codec_err)?;
+        c.set_parameter(CParameter::ChecksumFlag(self.checksum))
+            .map_err(codec_err)?;
+        let mut out = c.compress(input).map_err(codec_err)?;
+        // The buffer has room for the worst case (the input's size and more):
+        // give the rest back, or a shard's encoded inner chunks each keep a
+        // whole chunk's worth of heap while the shard is assembled.
+        if out.capacity() > 2 * out.len() + 4096 {
+            out.shrink_to_fit();
+        }
+        Ok(out)
+    }
+}
+
+thread_local! {
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Decode every frame of `input` into `out` (its capacity is the limit),
+/// with this thread's decompression context: making one per chunk costs
+/// about as much as decoding a small inner chunk of a shard. A context
+/// keeps no state between frames that changes the output.
+fn decompress_into(input: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    DECOMPRESSOR.with(|cell| {
+        let fresh = || zstd::bulk::Decompressor::new().map_err(codec_err);
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return fresh()?.decompress_to_buffer(input, out).map(drop).map_err(codec_err);
+        };
+        let d = match slot.as_mut() {
+            Some(d) => d,
+            None => slot.insert(fresh()?),
+        };
+        let r = d.decompress_to_buffer(input, out).map(drop).map_err(codec_err);
+        if r.is_err() {
+            // A failed frame may leave the context mid-frame: start clean.
+            *slot = None;
+        }
+        r
+    })
+}
+
 impl BytesCodec for ZstdCodec {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        self.encode_slice(&input)
+    }
+
+    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
         // Single-shot compression records the content size in the frame header,
-        // like numcodecs.
-        let mut c = zstd::bulk::Compressor::new(self.level).map_err(codec_err)?;
-        c.include_checksum(self.checksum).map_err(codec_err)?;
-        c.compress(&input).map_err(codec_err)
+        // like numcodecs. One context per thread, reused: making one (and its
+        // match tables) per chunk costs as much as compressing a 64^3 inner
+        // chunk of a shard. The output does not depend on the context's past.
+        COMPRESSOR.with(|cell| {
+            let Ok(mut slot) = cell.try_borrow_mut() else {
+                return self.compress_with(&mut fresh_compressor()?, input);
+            };
+            let c = match slot.as_mut() {
+                Some(c) => c,
+                None => slot.insert(fresh_compressor()?),
+            };
+            let out = self.compress_with(c, input);
+            // High levels on large chunks make contexts of hundreds of MiB:
+            // do not keep those alive per thread.
+            if out.is_err() || c.context_mut().sizeof() > MAX_KEPT_CONTEXT {
+                *slot = None;
+            }
+            out
+        })
     }
 
     fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
@@ -103,9 +181,7 @@ impl BytesCodec for ZstdCodec {
             // reserved fallibly: `n` comes from metadata.
             Some(n) => {
                 let mut out = super::try_capacity(n, NAME)?;
-                zstd::bulk::Decompressor::new()
-                    .and_then(|mut d| d.decompress_to_buffer(&input[..], &mut out))
-                    .map_err(codec_err)?;
+                decompress_into(&input, &mut out)?;
                 out
             }
             // Streaming copes with frames lacking a content size; the decoder

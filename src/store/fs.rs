@@ -164,10 +164,19 @@ impl Store for FsStore {
             .parent()
             .ok_or_else(|| Error::InvalidArgument(format!("bad key \"{key}\"")))?;
         self.check_inside(key, "write")?;
-        fs::create_dir_all(dir).map_err(|e| Error::io(key, e))?;
+        // Make the directory only when the temporary file cannot be created
+        // for want of it: most chunk writes go to a directory that exists,
+        // and a mkdir + stat per chunk is wasted.
+        let (tmp, mut f) = match create_temp(dir) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                fs::create_dir_all(dir).map_err(|e| Error::io(key, e))?;
+                create_temp(dir)
+            }
+            r => r,
+        }
+        .map_err(|e| Error::io(key, e))?;
         // Temporaries of writers killed long ago (module fs_guard).
         self.swept.sweep(dir, TMP_PREFIX);
-        let (tmp, mut f) = create_temp(dir).map_err(|e| Error::io(key, e))?;
         let result = (|| {
             f.write_all(value)?;
             drop(f);
