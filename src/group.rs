@@ -347,6 +347,7 @@ impl Group {
             codecs: chain.to_metadata()?,
             attributes: Map::new(),
             dimension_names: None,
+            attributes_error: None,
             extra: Map::new(),
         };
         // Round-trip through the document to run every check the parser
