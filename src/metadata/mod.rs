@@ -2,6 +2,7 @@
 //! ([`ArrayMetadata`]) and written back in the array's own format.
 
 pub mod consolidated;
+pub mod detect;
 pub mod dtype;
 pub mod fill;
 pub mod json;
