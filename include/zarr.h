@@ -462,6 +462,12 @@ int zarr_array_get_write_empty_chunks(int64_t array, int *enable);
  * writes at most `buf_len` bytes (always NUL-terminated when buf_len > 0)
  * and sets `*needed` (nullable) to the full size including the NUL.
  * `buf` may be NULL when `buf_len` is 0, to ask for the size.
+ * Non-finite floats, which Python's `json` (xarray, zarr-python) writes as
+ * the bare literals `NaN`, `Infinity` and `-Infinity`, are read from every
+ * document and appear in this text as those same bare literals: the text
+ * is what Python's `json.loads` reads back, but a strict JSON parser
+ * refuses it; zarr_attr_get gives such a value as a float. zarr_attrs_set
+ * accepts the literals too (so this text can be set back).
  *
  * # Safety
  * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
@@ -591,7 +597,9 @@ int zarr_attr_inq(int64_t node, const char *name, int *type_, uint64_t *len);
  * reports), converted with the rules of zarr_array_read (a value that does
  * not fit is ZARR_ERANGE, and the buffer's contents are then unspecified,
  * as with zarr_array_read). Text or other JSON is ZARR_ETYPE; a buffer
- * smaller than the values is ZARR_EINVAL.
+ * smaller than the values is ZARR_EINVAL. Python's bare `NaN`,
+ * `Infinity` and `-Infinity` read as float64 NaN and infinities
+ * (zarr_attr_inq: ZARR_FLOAT64).
  *
  * # Safety
  * `name` is NUL-terminated; `buf` is valid for `buf_bytes` bytes.

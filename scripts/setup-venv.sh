@@ -27,5 +27,5 @@ fi
 echo "setup-venv: installing $(basename "$REQS") into $VENV" >&2
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQS"
 # Check that the installed set is importable before writing the marker.
-"$VENV/bin/python" -c "import zarr, numcodecs, numpy, pytest, google_crc32c"
+"$VENV/bin/python" -c "import zarr, numcodecs, numpy, pytest, google_crc32c, tensorstore, xarray, z5py"
 cp "$REQS" "$MARKER"

@@ -4,11 +4,12 @@
 //! scalar, several (or none) as a list; text is a JSON string. Reading
 //! converts JSON numbers and booleans to the caller's type with the netCDF
 //! rules of [`crate::array::convert`] (a value that does not fit is
-//! [`Error::Range`]).
+//! [`Error::Range`]). Python's bare `NaN`, `Infinity` and `-Infinity` (read
+//! as markers, see [`crate::metadata::json`]) are Float64 numbers here.
 
 use crate::array::convert;
 use crate::error::{Error, Result};
-use crate::metadata::DataType;
+use crate::metadata::{json::special_float, DataType};
 use serde_json::{Number, Value};
 
 /// What an attribute holds, as far as typed access is concerned.
@@ -24,9 +25,15 @@ pub enum AttrKind {
     Json,
 }
 
+/// A JSON number or a non-finite float read from Python's bare literals.
+fn is_number(v: &Value) -> bool {
+    v.is_number() || special_float(v).is_some()
+}
+
 /// Classify an attribute value.
 pub fn kind(v: &Value) -> AttrKind {
     let items: &[Value] = match v {
+        _ if special_float(v).is_some() => std::slice::from_ref(v),
         Value::String(s) => return AttrKind::Text(s.len()),
         Value::Array(a) => a,
         Value::Number(_) | Value::Bool(_) => std::slice::from_ref(v),
@@ -38,7 +45,7 @@ pub fn kind(v: &Value) -> AttrKind {
     if items.iter().all(Value::is_boolean) {
         return AttrKind::Numbers(DataType::Bool, items.len());
     }
-    if !items.iter().all(Value::is_number) {
+    if !items.iter().all(is_number) {
         return AttrKind::Json;
     }
     let dt = if items.iter().all(Value::is_i64) {
@@ -138,7 +145,8 @@ pub fn from_json(v: &Value, mem_type: DataType, out: &mut [u8]) -> Result<usize>
         } else if let Some(x) = item.as_u64() {
             (DataType::UInt64, x.to_ne_bytes())
         } else {
-            (DataType::Float64, item.as_f64().unwrap_or(f64::NAN).to_ne_bytes())
+            let x = special_float(item).or_else(|| item.as_f64()).unwrap_or(f64::NAN);
+            (DataType::Float64, x.to_ne_bytes())
         };
         let dst = &mut out[i * size..(i + 1) * size];
         convert::convert(&src, src_t, src_t.size(), dst, mem_type, size, 1)
@@ -162,6 +170,24 @@ mod tests {
         assert_eq!(kind(&json!([1, "a"])), AttrKind::Json);
         assert_eq!(kind(&json!({"a": 1})), AttrKind::Json);
         assert_eq!(kind(&json!([])), AttrKind::Numbers(DataType::Float64, 0));
+    }
+
+    #[test]
+    fn python_nan_and_infinity_are_floats() {
+        let v = crate::metadata::json::parse(b"{\"a\": NaN, \"b\": [1, -Infinity], \"t\": \"NaN\"}").unwrap();
+        assert_eq!(kind(&v["a"]), AttrKind::Numbers(DataType::Float64, 1));
+        assert_eq!(kind(&v["b"]), AttrKind::Numbers(DataType::Float64, 2));
+        assert_eq!(kind(&v["t"]), AttrKind::Text(3));
+        let mut out = [0u8; 16];
+        assert_eq!(from_json(&v["a"], DataType::Float64, &mut out).unwrap(), 1);
+        assert!(f64::from_ne_bytes(out[..8].try_into().unwrap()).is_nan());
+        assert_eq!(from_json(&v["b"], DataType::Float32, &mut out).unwrap(), 2);
+        assert_eq!(f32::from_ne_bytes(out[4..8].try_into().unwrap()), f32::NEG_INFINITY);
+        // NaN has no integer value.
+        assert!(matches!(
+            from_json(&v["a"], DataType::Int32, &mut out),
+            Err(Error::Range(_))
+        ));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::array::{self, Array};
 use crate::codec::pipeline::CodecChain;
 use crate::error::{Error, Result};
 use crate::metadata::consolidated::{self, Consolidated};
+use crate::metadata::detect::{self, Detected, Kind};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
 use crate::store::{self, join, Store};
 use serde_json::{Map, Value};
@@ -87,21 +88,38 @@ impl Group {
         use_consolidated: bool,
     ) -> Result<Group> {
         let read_only = mode == Mode::Read;
+        // Root metadata first (one read, consolidated metadata with it);
+        // without it, metadata::detect decides what the store holds.
         let (root, cons) = consolidated::load_root_with(store.as_ref(), use_consolidated)?;
+        let found = match root {
+            Some(_) => None,
+            None => Some(detect::detect(store.as_ref(), false)?),
+        };
+        if let Some(Detected::Root(Kind::N5) | Detected::Implicit(Kind::N5)) = found {
+            return Err(Error::Unsupported(format!("{} is an N5 container", store.id())));
+        }
         let existing = match root {
             Some(node::NodeDoc::Group { format, .. }) => Some(format),
             Some(node::NodeDoc::Array(meta)) => Some(meta.format),
             None => None,
         };
-        let format = match (existing, mode) {
-            (Some(f), _) => f,
-            (None, Mode::Create) => {
+        let format = match (existing, found, mode) {
+            (Some(f), _, _) => f,
+            // No root metadata but nodes below: an implicit root group, left
+            // without metadata; new children take the nodes' format.
+            (None, Some(Detected::Implicit(k)), _) => k.zarr_format().unwrap_or(ZarrFormat::V3),
+            (None, _, Mode::Create) => {
                 let f = format.unwrap_or(ZarrFormat::V3);
                 node::write_group(store.as_ref(), "", f, &Map::new())?;
                 f
             }
-            (None, _) => {
-                return Err(Error::NotFound(format!("no Zarr hierarchy at {}", store.id())));
+            (None, _, _) => {
+                return Err(Error::NotFound(format!(
+                    "no Zarr hierarchy at {}: no zarr.json, .zgroup, .zarray or N5 attributes.json at the root, \
+                     nor in directories up to {} levels below it",
+                    store.id(),
+                    detect::SCAN_DEPTH
+                )));
             }
         };
         Ok(Group {
@@ -167,8 +185,22 @@ impl Group {
             Some(node::NodeDoc::Array(_)) => {
                 Err(Error::InvalidArgument(format!("\"{path}\" is an array, not a group")))
             }
+            None if self.is_implicit_group(&path)? => Ok(self.child(path, self.format, self.read_only)),
             None => Err(Error::NotFound(format!("group \"{path}\""))),
         }
+    }
+
+    /// A path without metadata that holds nodes within
+    /// [`detect::SCAN_DEPTH`] levels below it (see [`detect`]); the root of
+    /// an opened hierarchy always is one when it has no metadata.
+    fn is_implicit_group(&self, path: &str) -> Result<bool> {
+        Ok(path.is_empty() || detect::scan(self.store.as_ref(), path)?.is_some())
+    }
+
+    /// Group metadata at this group's path: missing at an implicit group
+    /// until attributes are set or `create_group("")` writes it.
+    fn has_metadata(&self) -> Result<bool> {
+        Ok(node::kind(self.store.as_ref(), &self.path)?.is_some())
     }
 
     pub fn open_array(&self, rel: &str) -> Result<Array> {
@@ -249,6 +281,7 @@ impl Group {
         }
         match node::kind(self.store.as_ref(), &self.path)? {
             Some("group") => {}
+            None if self.is_implicit_group(&self.path)? => {}
             None => return Err(Error::NotFound(format!("group \"{}\" (deleted?)", self.path))),
             Some(_) => {
                 return Err(Error::InvalidArgument(format!(
@@ -262,6 +295,8 @@ impl Group {
             match node::kind(self.store.as_ref(), &p)? {
                 Some("group") => {}
                 Some(_) => return Err(Error::InvalidArgument(format!("\"{p}\" is an array, not a group"))),
+                // An implicit group stays implicit.
+                None if detect::scan(self.store.as_ref(), &p)?.is_some() => {}
                 None => node::write_group(self.store.as_ref(), &p, self.format, &Map::new())?,
             }
         }
@@ -272,8 +307,16 @@ impl Group {
         Ok(path)
     }
 
+    /// Create a group below this one. An empty `rel` on an implicit group
+    /// (no metadata of its own) writes its metadata, in its format.
     pub fn create_group(&self, rel: &str, attrs: Map<String, Value>) -> Result<Group> {
-        let path = self.prepare_new_node(&normalize(rel)?)?;
+        let parts = normalize(rel)?;
+        if parts.is_empty() && !self.has_metadata()? {
+            self.check_writable()?;
+            node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)?;
+            return Ok(self.clone());
+        }
+        let path = self.prepare_new_node(&parts)?;
         node::write_group(self.store.as_ref(), &path, self.format, &attrs)?;
         Ok(self.child(path, self.format, false))
     }
@@ -347,6 +390,7 @@ impl Group {
             codecs: chain.to_metadata()?,
             attributes: Map::new(),
             dimension_names: None,
+            attributes_error: None,
             extra: Map::new(),
         };
         // Round-trip through the document to run every check the parser
@@ -401,18 +445,24 @@ impl Group {
         let mut out = vec![];
         match node::kind(self.store.as_ref(), &self.path)? {
             Some("array") => return Ok(out),
-            None => return Err(Error::NotFound(format!("group \"{}\"", self.path))),
+            None if !self.is_implicit_group(&self.path)? => {
+                return Err(Error::NotFound(format!("group \"{}\"", self.path)))
+            }
             _ => {}
         }
         for e in self.store.list_dir(&self.path)? {
-            if !e.is_dir {
+            if !e.is_dir || e.name.starts_with('.') {
                 continue;
             }
             let p = join(&self.path, &e.name);
             match node::kind(self.store.as_ref(), &p) {
                 Ok(Some("group")) => out.push((e.name, NodeKind::Group)),
                 Ok(Some("array")) => out.push((e.name, NodeKind::Array)),
-                // Directories without metadata (or with unreadable metadata) are not members.
+                // Nodes below without metadata here: an implicit group.
+                Ok(None) if matches!(detect::scan(self.store.as_ref(), &p), Ok(Some(k)) if k != Kind::N5) => {
+                    out.push((e.name, NodeKind::Group))
+                }
+                // Directories without nodes (or with unreadable metadata) are not members.
                 _ => {}
             }
         }
@@ -423,6 +473,8 @@ impl Group {
         match self.read_node(&self.path)? {
             Some(node::NodeDoc::Group { attributes, .. }) => Ok(attributes),
             Some(node::NodeDoc::Array(m)) => Ok(m.attributes),
+            // An implicit group has no attributes.
+            None if self.is_implicit_group(&self.path)? => Ok(Map::new()),
             None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
         }
     }
@@ -434,6 +486,10 @@ impl Group {
                 node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
             }
             Some(node::NodeDoc::Array(_)) => self.open_array("")?.set_attributes(attrs),
+            // Attributes on an implicit group need its metadata: written now.
+            None if self.is_implicit_group(&self.path)? => {
+                node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
+            }
             None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
         }
     }

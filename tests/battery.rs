@@ -134,6 +134,31 @@ fn open_node(url: &str, path: &str) -> Outcome {
     }
 }
 
+/// Open array `path` below the root of `url` and get its attributes' text.
+fn attrs_of(url: &str, path: &str) -> Outcome {
+    let root = match open_root(url, ZARR_READ, None) {
+        Ok(r) => r,
+        Err(o) => return o,
+    };
+    let p = c(path);
+    let mut a = 0i64;
+    // SAFETY: valid arguments; a zero-length buffer asks for the size only.
+    let mut st = unsafe { zarr_array_open(root, p.as_ptr(), &mut a) };
+    if st == 0 {
+        let mut needed = 0usize;
+        // SAFETY: as above.
+        st = unsafe { zarr_attrs_get(a, std::ptr::null_mut(), 0, &mut needed) };
+        close(a);
+    }
+    let message = last_error();
+    close(root);
+    Outcome {
+        status: st,
+        message,
+        values: vec![],
+    }
+}
+
 /// Open array `path` below the root of `url` and read it whole as int32.
 fn read_array(url: &str, path: &str) -> Outcome {
     let root = match open_root(url, ZARR_READ, None) {
@@ -218,6 +243,7 @@ fn committed_cases_give_their_exact_status() {
                 Err(o) => o,
             },
             "read" => read_array(&url, "a"),
+            "attrs" => attrs_of(&url, "a"),
             p if p.starts_with("path:") => open_node(&url, &p[5..]),
             other => panic!("unknown operation {other}"),
         });

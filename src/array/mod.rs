@@ -127,7 +127,7 @@ impl Array {
         self.check_exists()?;
         let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
         let mut m = (**guard).clone();
-        m.attributes = attrs;
+        m.replace_attributes(attrs);
         if m.format == crate::metadata::ZarrFormat::V2 {
             // v2 keeps dimension names in the attributes (xarray convention).
             m.dimension_names = m
@@ -335,7 +335,8 @@ fn for_each_run(
 
 /// Attributes of any node as JSON text helpers.
 pub fn attrs_from_json(text: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
+    // As documents are read: Python's bare NaN / Infinity are accepted.
+    match crate::metadata::json::parse(text.as_bytes()) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(Error::InvalidArgument("attributes must be a JSON object".into())),
         Err(e) => Err(Error::InvalidArgument(format!("attributes are not valid JSON: {e}"))),

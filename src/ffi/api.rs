@@ -579,6 +579,12 @@ pub unsafe extern "C" fn zarr_array_get_write_empty_chunks(array: i64, enable: *
 /// writes at most `buf_len` bytes (always NUL-terminated when buf_len > 0)
 /// and sets `*needed` (nullable) to the full size including the NUL.
 /// `buf` may be NULL when `buf_len` is 0, to ask for the size.
+/// Non-finite floats, which Python's `json` (xarray, zarr-python) writes as
+/// the bare literals `NaN`, `Infinity` and `-Infinity`, are read from every
+/// document and appear in this text as those same bare literals: the text
+/// is what Python's `json.loads` reads back, but a strict JSON parser
+/// refuses it; zarr_attr_get gives such a value as a float. zarr_attrs_set
+/// accepts the literals too (so this text can be set back).
 ///
 /// # Safety
 /// `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
@@ -589,10 +595,10 @@ pub unsafe extern "C" fn zarr_attrs_get(node: i64, buf: *mut c_char, buf_len: us
             Node::Group(g) => g.attributes()?,
             Node::Array(a) => {
                 a.check_exists()?;
-                a.attributes()
+                a.metadata().checked_attributes()?.clone()
             }
         };
-        let text = Value::Object(attrs).to_string();
+        let text = crate::metadata::json::to_text(&Value::Object(attrs));
         // SAFETY: caller guarantees.
         unsafe { write_text(&text, buf, buf_len, needed) }
     })
@@ -736,7 +742,7 @@ fn node_attributes(node: i64) -> Result<serde_json::Map<String, Value>, Error> {
         Node::Group(g) => g.attributes(),
         Node::Array(a) => {
             a.check_exists()?;
-            Ok(a.attributes())
+            Ok(a.metadata().checked_attributes()?.clone())
         }
     }
 }
@@ -895,7 +901,9 @@ pub unsafe extern "C" fn zarr_attr_inq(node: i64, name: *const c_char, type_: *m
 /// reports), converted with the rules of zarr_array_read (a value that does
 /// not fit is ZARR_ERANGE, and the buffer's contents are then unspecified,
 /// as with zarr_array_read). Text or other JSON is ZARR_ETYPE; a buffer
-/// smaller than the values is ZARR_EINVAL.
+/// smaller than the values is ZARR_EINVAL. Python's bare `NaN`,
+/// `Infinity` and `-Infinity` read as float64 NaN and infinities
+/// (zarr_attr_inq: ZARR_FLOAT64).
 ///
 /// # Safety
 /// `name` is NUL-terminated; `buf` is valid for `buf_bytes` bytes.
@@ -947,6 +955,10 @@ pub unsafe extern "C" fn zarr_attr_get_text(
         // SAFETY: caller guarantees.
         let name = unsafe { c_str(name, "name") }?;
         match attribute(node, name)? {
+            // A NaN or infinity read from Python's bare literals is a number.
+            v if crate::metadata::json::special_float(&v).is_some() => {
+                Err(Error::Type(format!("attribute \"{name}\" is a number, not text")))
+            }
             // SAFETY: caller guarantees.
             Value::String(s) => unsafe { write_text(&s, buf, buf_len, needed) },
             _ => Err(Error::Type(format!("attribute \"{name}\" is not text"))),

@@ -597,10 +597,10 @@ extern "system" fn Java_io_github_libzarr_Native_attributes<'l>(
             Node::Group(g) => g.attributes()?,
             Node::Array(a) => {
                 a.check_exists()?;
-                a.attributes()
+                a.metadata().checked_attributes()?.clone()
             }
         };
-        new_string(env, &Value::Object(attrs).to_string())
+        new_string(env, &crate::metadata::json::to_text(&Value::Object(attrs)))
     })
 }
 

@@ -233,7 +233,9 @@ impl FillValue {
                 _ => return Err(bad()),
             },
             DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+                // A bare Python literal (NaN, Infinity, -Infinity) first.
                 let f = match v {
+                    _ if super::json::special_float(v).is_some() => super::json::special_float(v).unwrap_or_default(),
                     Value::Number(n) => n.as_f64().ok_or_else(bad)?,
                     Value::String(s) => match s.as_str() {
                         "NaN" => f64::NAN,

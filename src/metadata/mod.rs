@@ -2,8 +2,10 @@
 //! ([`ArrayMetadata`]) and written back in the array's own format.
 
 pub mod consolidated;
+pub mod detect;
 pub mod dtype;
 pub mod fill;
+pub mod json;
 pub mod node;
 
 use crate::error::{Error, Result};
@@ -97,6 +99,12 @@ pub struct ArrayMetadata {
     /// v2 stores these in `.zattrs`, v3 in `zarr.json`.
     pub attributes: Map<String, Value>,
     pub dimension_names: Option<Vec<Option<String>>>,
+    /// Why the attributes could not be read (a v2 `.zattrs` that is not a
+    /// JSON object, a v3 `attributes` that is not an object), None when they
+    /// could: the array's data stays readable, attribute calls fail with
+    /// `Error::Metadata` carrying this, and rewrites of the metadata leave
+    /// the bad document as it is until the attributes are replaced.
+    pub attributes_error: Option<String>,
     /// Unknown top-level keys of the document, kept so a rewrite loses nothing.
     pub extra: Map<String, Value>,
 }
@@ -138,15 +146,15 @@ fn u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
 }
 
 fn expect_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
-    let v: Value =
-        serde_json::from_slice(text).map_err(|e| Error::Metadata(format!("{what} is not valid JSON: {e}")))?;
+    let v: Value = json::parse(text).map_err(|e| Error::Metadata(format!("{what} is not valid JSON: {e}")))?;
     match v {
         Value::Object(m) => Ok(m),
         _ => Err(Error::Metadata(format!("{what} is not a JSON object"))),
     }
 }
 
-/// Parse a JSON object document (metadata or attributes).
+/// Parse a JSON object document (metadata or attributes); Python's bare
+/// `NaN`, `Infinity` and `-Infinity` are accepted (see [`json`]).
 pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
     expect_object(text, what)
 }
@@ -287,10 +295,14 @@ impl ArrayMetadata {
             ),
             Some(_) => return Err(Error::Metadata("dimension_names must be a list".into())),
         };
+        let mut attributes_error = None;
         let attributes = match doc.get("attributes") {
             None => Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return Err(Error::Metadata("attributes must be an object".into())),
+            Some(_) => {
+                attributes_error = Some("attributes must be an object".to_owned());
+                Map::new()
+            }
         };
         const KNOWN: [&str; 11] = [
             "zarr_format",
@@ -307,6 +319,11 @@ impl ArrayMetadata {
         ];
         let mut extra = Map::new();
         for (k, v) in doc {
+            if k == "attributes" && attributes_error.is_some() {
+                // Kept as found, so a rewrite (a resize, say) does not drop it.
+                extra.insert(k.clone(), v.clone());
+                continue;
+            }
             if KNOWN.contains(&k.as_str()) {
                 continue;
             }
@@ -327,10 +344,27 @@ impl ArrayMetadata {
             codecs,
             attributes,
             dimension_names,
+            attributes_error,
             extra,
         };
         m.check()?;
         Ok(m)
+    }
+
+    /// Replace the attributes (this also ends an `attributes_error`).
+    pub fn replace_attributes(&mut self, attrs: Map<String, Value>) {
+        self.attributes = attrs;
+        if self.attributes_error.take().is_some() {
+            self.extra.remove("attributes");
+        }
+    }
+
+    /// The attributes, or `Error::Metadata` when they could not be read.
+    pub fn checked_attributes(&self) -> Result<&Map<String, Value>> {
+        match &self.attributes_error {
+            Some(e) => Err(Error::Metadata(format!("the attributes cannot be read: {e}"))),
+            None => Ok(&self.attributes),
+        }
     }
 
     /// Parse a v2 `.zarray` document (attributes come separately from `.zattrs`).
@@ -402,6 +436,7 @@ impl ArrayMetadata {
             codecs,
             attributes,
             dimension_names,
+            attributes_error: None,
             extra,
         };
         m.check()?;

@@ -121,7 +121,17 @@ pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
     let akey = join(path, V2_ARRAY);
     if let Some(bytes) = get_document(store, &akey)? {
         let doc = parse_object(&bytes, &akey)?;
-        return from_v2_array(&doc, read_attrs_v2(store, path)?, &akey).map(Some);
+        // A bad .zattrs leaves the data readable (see attributes_error).
+        let (attrs, error) = match read_attrs_v2(store, path) {
+            Ok(a) => (a, None),
+            Err(Error::Metadata(m)) => (Map::new(), Some(m)),
+            Err(e) => return Err(e),
+        };
+        let mut node = from_v2_array(&doc, attrs, &akey)?;
+        if let NodeDoc::Array(meta) = &mut node {
+            meta.attributes_error = error;
+        }
+        return Ok(Some(node));
     }
     let gkey = join(path, V2_GROUP);
     if let Some(bytes) = get_document(store, &gkey)? {
@@ -153,9 +163,7 @@ pub fn kind(store: &dyn Store, path: &str) -> Result<Option<&'static str>> {
 }
 
 pub(crate) fn pretty(v: &Value) -> Vec<u8> {
-    let mut s = serde_json::to_vec_pretty(v).expect("JSON values serialize");
-    s.push(b'\n');
-    s
+    super::json::to_pretty(v)
 }
 
 pub fn write_group(store: &dyn Store, path: &str, format: ZarrFormat, attributes: &Map<String, Value>) -> Result<()> {
@@ -185,6 +193,8 @@ pub fn write_array(store: &dyn Store, path: &str, meta: &ArrayMetadata) -> Resul
     super::consolidated::invalidate(store, meta.format)?;
     match meta.format {
         ZarrFormat::V3 => store.set(&join(path, V3_META), &pretty(&meta.to_v3())),
+        // Unreadable attributes stay as they are (see attributes_error).
+        ZarrFormat::V2 if meta.attributes_error.is_some() => store.set(&join(path, V2_ARRAY), &pretty(&meta.to_v2()?)),
         ZarrFormat::V2 => {
             // Attributes first: a reader never sees the array before its attributes.
             let mut attrs = meta.attributes.clone();

@@ -10,7 +10,8 @@ C API):
     case <TAB> operation <TAB> expected status <TAB> expected values (reads) <TAB> why
 
 Operations: `open` (open the root, then the node at `a`), `root` (open the
-root only), `read` (open `a` and read it whole as int32), `path:P` (open
+root only), `read` (open `a` and read it whole as int32), `attrs` (open
+`a` and get its attributes with zarr_attrs_get), `path:P` (open
 the root, then zarr_group_open(root, P)). Expected values: the int32s a
 successful read must return (a read that succeeds with other values is a
 silent wrong answer, the worst outcome).
@@ -173,8 +174,9 @@ def main():
     v2("v2_unknown_dtype", v2_array(dtype="<q9"), "open", "ZARR_EUNSUPPORTED")
     v2("v2_unknown_compressor", v2_array(compressor={"id": "nosuch"}), "open", "ZARR_EUNSUPPORTED")
     v2("v2_bad_order", v2_array(order="X"), "open", "ZARR_EMETA")
-    v2("v2_zattrs_not_an_object", v2_array(), "open", "ZARR_EMETA", zattrs=[1, 2])
-    v2("v2_zattrs_truncated", v2_array(), "open", "ZARR_EMETA", zattrs=b'{"units": "K"')
+    v2("v2_zattrs_not_an_object", v2_array(), "attrs", "ZARR_EMETA", zattrs=[1, 2],
+       why="the array opens; its attributes are the error")
+    v2("v2_zattrs_truncated", v2_array(), "attrs", "ZARR_EMETA", zattrs=b'{"units": "K"')
     v2("v2_filters_not_a_list", v2_array(filters={"id": "delta"}), "open", "ZARR_EMETA")
     zm = json.dumps({"zarr_consolidated_format": 1, "metadata": {
         ".zgroup": {"zarr_format": 2}, "a/.zarray": v2_array()}}).encode()
@@ -188,6 +190,18 @@ def main():
     # ------------------------------------------------------------------ chunks
     vals = list(range(8))
     c0, c1 = le_i32(vals[:4]), le_i32(vals[4:])
+    # Documents as Python writes them, and stores without root metadata.
+    v2("v2_zattrs_truncated_data_readable", v2_array(), "read", "ZARR_OK", {"0": c0, "1": c1},
+       "0,1,2,3,4,5,6,7", zattrs=b'{"units": "K"', why="one bad attribute never hides the data")
+    case("v3_python_nan_attributes", {"zarr.json": V3_GROUP, "a/zarr.json": json.dumps(
+        v3_array(attributes={"m": float("nan"), "i": [float("inf"), float("-inf")]})).encode(),
+        "a/c/0": c0, "a/c/1": c1}, "read", "ZARR_OK", "0,1,2,3,4,5,6,7", "bare NaN / Infinity as Python's json writes")
+    case("v3_python_nan_truncated", {"zarr.json": V3_GROUP, "a/zarr.json": json.dumps(
+        v3_array(attributes={"m": float("nan")})).encode()[:-30]}, "open", "ZARR_EMETA")
+    case("rootless_v2_array", {"a/.zarray": v2_array(), "a/0": c0, "a/1": c1}, "read", "ZARR_OK",
+         "0,1,2,3,4,5,6,7", "no root metadata: an implicit root group")
+    case("rootless_three_levels_down", {"x/y/z/.zarray": v2_array()}, "root", "ZARR_ENOTFOUND",
+         why="no node within two levels")
     v3("chunk_ok", v3_array(), "read", "ZARR_OK", {"c/0": c0, "c/1": c1}, "0,1,2,3,4,5,6,7",
        why="the control: a good store reads right")
     v3("chunk_missing_is_fill", v3_array(fill_value=-1), "read", "ZARR_OK", {"c/1": c1}, "-1,-1,-1,-1,4,5,6,7")

@@ -492,9 +492,25 @@ static void test_missing_and_existing(void)
     CHECK_ERR(zarr_open(p, ZARR_READ, &h), ZARR_ENOTFOUND);
     CHECK_ERR(zarr_open(p, ZARR_WRITE, &h), ZARR_ENOTFOUND);
     CHECK(!tu_exists(p));
-    /* an existing directory that is not a hierarchy */
-    CHECK_ERR(zarr_open(f.dir, ZARR_READ, &h), ZARR_ENOTFOUND);
+    /* an existing directory with no node within two levels below it (the
+     * hierarchy made here is three levels down) is not a hierarchy */
+    char deep[1200];
+    snprintf(p, sizeof p, "%s/plain", f.dir);
+    snprintf(deep, sizeof deep, "%s/plain/a/b/deep.zarr", f.dir);
+    int64_t d = SENT;
+    CHECK_OK(zarr_open(deep, ZARR_CREATE, &d));
+    zarr_close(d);
+    CHECK_ERR(zarr_open(p, ZARR_READ, &h), ZARR_ENOTFOUND);
+    CHECK(strstr(zarr_last_error(), "levels below") != NULL);
     CHECK(h == SENT);
+    /* the directory holding the fixture's hierarchy (one level down) opens
+     * as an implicit root group, with that hierarchy as its member */
+    int64_t up = SENT;
+    CHECK_OK(zarr_open(f.dir, ZARR_READ, &up));
+    char list[256];
+    CHECK_OK(zarr_list(up, list, sizeof list, NULL));
+    CHECK(strstr(list, "\"bad.zarr\"") != NULL && strstr(list, "plain") == NULL);
+    zarr_close(up);
     /* missing nodes */
     CHECK_ERR(zarr_group_open(f.root, "nope", &h), ZARR_ENOTFOUND);
     CHECK_ERR(zarr_group_open(f.root, "g/nope", &h), ZARR_ENOTFOUND);

@@ -168,3 +168,19 @@ def test_many_calling_threads_share_the_runtime(moto, bucket, s3_opts, handles):
     for t in threads:
         t.join(120)
     assert not errors, errors
+
+
+def test_store_without_root_metadata_bounded_by_prefix(moto, bucket, s3_opts, handles):
+    """An array written with no group metadata above it opens through an
+    implicit root; a sibling prefix sharing the name's start is not listed."""
+    data = np.arange(24, dtype="<i2").reshape(4, 6)
+    for prefix in ("rl.zarr/g/x", "rl.zarr2/y"):
+        a = zarr.create_array(store=obstore_s3(moto, bucket, prefix), shape=data.shape, chunks=(2, 4),
+                              dtype="<i2", zarr_format=2)
+        a[...] = data
+    root = handles.open(f"s3://{bucket}/rl.zarr", libzarr.READ, s3_opts)
+    assert root.list() == [{"name": "g", "kind": "group"}]
+    np.testing.assert_array_equal(handles.track(root.open_array("g/x")).read(), data)
+    with pytest.raises(libzarr.ZarrError) as e:
+        libzarr.open(f"s3://{bucket}/rl", libzarr.READ, s3_opts)
+    assert e.value.status == libzarr.ENOTFOUND, e.value

@@ -187,6 +187,10 @@ _SIGNATURES = {
     "zarr_array_set_dimension_names": (c_int, [c_int64, c_char_p]),
     "zarr_array_resize": (c_int, [c_int64, _u64p]),
     "zarr_array_append": (c_int, [c_int64, c_int, c_uint64, c_int, c_void_p, c_size_t]),
+    "zarr_attr_get": (c_int, [c_int64, c_char_p, c_int, c_void_p, c_size_t]),
+    "zarr_attr_inq": (c_int, [c_int64, c_char_p, _intp, _u64p]),
+    "zarr_group_nmembers": (c_int, [c_int64, _u64p]),
+    "zarr_group_member": (c_int, [c_int64, c_uint64, _intp, POINTER(c_char), c_size_t, _sizep]),
 }
 
 
@@ -306,6 +310,14 @@ class Node:
     def attrs_text(self) -> str:
         return _sized_text("zarr_attrs_get", self.handle)
 
+    def attr_get(self, name: str, mem_type: int = FLOAT64) -> np.ndarray:
+        """One numeric attribute through zarr_attr_inq + zarr_attr_get."""
+        kind, n = c_int(0), c_uint64(0)
+        call("zarr_attr_inq", self.handle, _enc(name), ctypes.byref(kind), ctypes.byref(n))
+        out = np.zeros(max(n.value, 1), dtype=CODE_TO_DTYPE[mem_type])
+        call("zarr_attr_get", self.handle, _enc(name), mem_type, out.ctypes.data_as(c_void_p), out.nbytes)
+        return out[: n.value]
+
     @property
     def attrs(self) -> dict:
         return json.loads(self.attrs_text())
@@ -407,6 +419,18 @@ class Group(Node):
 
     def list_text(self) -> str:
         return _sized_text("zarr_list", self.handle)
+
+    def members(self) -> list:
+        """(name, kind) pairs through zarr_group_nmembers / zarr_group_member."""
+        n = c_uint64(0)
+        call("zarr_group_nmembers", self.handle, ctypes.byref(n))
+        out = []
+        for i in range(n.value):
+            kind, needed = c_int(0), c_size_t(0)
+            buf = ctypes.create_string_buffer(256)
+            call("zarr_group_member", self.handle, i, ctypes.byref(kind), buf, 256, ctypes.byref(needed))
+            out.append((buf.value.decode(), {1: "group", 2: "array"}[kind.value]))
+        return out
 
     def list(self) -> list:
         return json.loads(self.list_text())
