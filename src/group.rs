@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::metadata::consolidated::{self, Consolidated};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
 use crate::store::{self, join, Store};
+use crate::update::Change;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -428,14 +429,23 @@ impl Group {
     }
 
     pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
+        self.update_attributes(|a| {
+            *a = attrs.clone();
+            Ok(Change::Write)
+        })
+    }
+
+    /// Change the attributes in place by `f` as they are stored now, by
+    /// compare-and-swap ([`crate::update`]): concurrent updates of other
+    /// attributes, in this process or others, are kept. `f` may run more
+    /// than once.
+    pub fn update_attributes(&self, f: impl FnMut(&mut Map<String, Value>) -> Result<Change>) -> Result<()> {
         self.check_writable()?;
-        match node::read(self.store.as_ref(), &self.path)? {
-            Some(node::NodeDoc::Group { .. }) => {
-                node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
-            }
-            Some(node::NodeDoc::Array(_)) => self.open_array("")?.set_attributes(attrs),
-            None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
-        }
+        crate::update::update_attributes(self.store.as_ref(), &self.path, f).map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound(format!("group \"{}\"", self.path)),
+            e => e,
+        })?;
+        Ok(())
     }
 }
 

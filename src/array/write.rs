@@ -12,6 +12,7 @@ use crate::codec::sharding::{linear, ShardingCodec};
 use crate::error::Result;
 use crate::metadata::fill::is_all_fill;
 use crate::metadata::{ArrayMetadata, DataType};
+use crate::store::{update_key, Update};
 use rayon::prelude::*;
 
 impl Array {
@@ -24,22 +25,25 @@ impl Array {
         let input = &input[..need];
         // All or nothing for conversion errors: check before touching the store.
         convert::check_all(input, mem_type, meta.dtype)?;
-        self.write_with(&meta, sel, mem_type, input)
+        self.write_with(&meta, sel, mem_type, input, false)
     }
 
-    /// Write an already checked input under the given metadata.
+    /// Write an already checked input under the given metadata. `cas`: the
+    /// read-modify-writes of partial chunks are compare-and-swaps on any
+    /// store (appends ask for it; see [`Array::read_modify_write`]).
     pub(super) fn write_with(
         &self,
         meta: &ArrayMetadata,
         sel: &Selection,
         mem_type: DataType,
         input: &[u8],
+        cas: bool,
     ) -> Result<()> {
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let write_empty = self.write_empty_chunks();
         let run = |t: &ChunkTask| match self.chain.sharding() {
-            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty),
-            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty),
+            Some(sh) => self.write_shard(meta, sh, t, sel, mem_type, input, write_empty, cas),
+            None => self.write_chunk(meta, t, sel, mem_type, input, write_empty, cas),
         };
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
@@ -50,6 +54,7 @@ impl Array {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn write_chunk(
         &self,
         meta: &ArrayMetadata,
@@ -58,36 +63,75 @@ impl Array {
         mem_type: DataType,
         input: &[u8],
         write_empty: bool,
+        cas: bool,
     ) -> Result<()> {
         let key = self.chunk_key(meta, &t.coords);
         let _guard = lock_chunk(self.store.id(), &key);
-        // Other processes' writers too, when the store was opened with process locks.
-        let _process_guard = self.store.lock_key(&key)?;
         // Does the selection cover every in-bounds element of this chunk?
         let covers = t.pieces.iter().enumerate().all(|(d, p)| {
             let c = meta.chunk_shape[d];
             let in_bounds = c.min(meta.shape[d] - p.chunk * c);
             p.n == in_bounds
         });
-        let chunk = updated_chunk(
-            meta,
-            &meta.chunk_shape,
-            covers,
-            &t.pieces,
-            sel,
-            mem_type,
-            input,
-            &key,
-            || match self.store.get(&key)? {
-                Some(stored) => self.chain.decode(stored, &meta.chunk_shape, &key).map(Some),
-                None => Ok(None),
-            },
-        )?;
-        if !write_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
-            return self.store.delete(&key);
+        self.read_modify_write(&key, !covers, cas, |stored, keep_empty| {
+            let chunk = updated_chunk(
+                meta,
+                &meta.chunk_shape,
+                covers,
+                &t.pieces,
+                sel,
+                mem_type,
+                input,
+                &key,
+                || {
+                    stored
+                        .map(|b| self.chain.decode(b.to_vec(), &meta.chunk_shape, &key))
+                        .transpose()
+                },
+            )?;
+            if !write_empty && !keep_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
+                return Ok(None);
+            }
+            self.chain.encode(chunk, &meta.chunk_shape).map(Some)
+        })
+    }
+
+    /// The read-modify-write step of one chunk or shard: `merge` computes
+    /// the new stored value from the stored one (None: absent; `needs_old`
+    /// false: not read, None) and returns None for "all fill, delete it".
+    /// Without compare-and-swap: under the store's cross-process lock
+    /// (`process_locks`), read, merge, store or delete. With it (`cas`, or
+    /// a store that asks for it: object stores, where the ETag comes with
+    /// the read): [`update_key`] stores the merge only if nobody stored the
+    /// key since the read, else merges again on the new value, so no
+    /// writer in any process or machine loses an update; the cost is one
+    /// decode, merge and encode more per collision. A delete cannot be
+    /// conditional, so there a stored value that becomes all fill is
+    /// stored as such (`merge`'s second argument, `keep_empty`, says so).
+    /// Callers hold the in-process chunk lock.
+    fn read_modify_write(
+        &self,
+        key: &str,
+        needs_old: bool,
+        cas: bool,
+        mut merge: impl FnMut(Option<&[u8]>, bool) -> Result<Option<Vec<u8>>>,
+    ) -> Result<()> {
+        if needs_old && (cas || self.store.conditional_chunk_writes()) {
+            return update_key(self.store.as_ref(), key, |stored| {
+                Ok(match merge(stored, stored.is_some())? {
+                    Some(new) => Update::Put(new),
+                    None => Update::Keep,
+                })
+            })
+            .map(|_| ());
         }
-        let encoded = self.chain.encode(chunk, &meta.chunk_shape)?;
-        self.store.set(&key, &encoded)
+        // Other processes' writers too, when the store was opened with process locks.
+        let _process_guard = self.store.lock_key(key)?;
+        let old = if needs_old { self.store.get(key)? } else { None };
+        match merge(old.as_deref(), false)? {
+            Some(new) => self.store.set(key, &new),
+            None => self.store.delete(key),
+        }
     }
 
     /// Write the selection's part in one shard. Inner chunks the write does
@@ -106,6 +150,7 @@ impl Array {
         mem_type: DataType,
         input: &[u8],
         write_empty: bool,
+        cas: bool,
     ) -> Result<()> {
         let key = self.chunk_key(meta, &t.coords);
         let grid = sh.grid(&meta.chunk_shape);
@@ -127,60 +172,58 @@ impl Array {
             .map(|d| (0..grid[d]).filter(|&c| extent(d, c) > 0).count())
             .product();
         let whole = inner.len() == live && inner.iter().all(covers);
-        let mut guard = (!whole).then(|| lock_chunk(self.store.id(), &key));
-        // Other processes' writers too, when the store was opened with process locks.
-        let mut process_guard = if whole { None } else { Some(self.store.lock_key(&key)?) };
-        let old = if whole { None } else { self.store.get(&key)? };
-        let old_index = match &old {
-            Some(b) => sh.parse_shard(b, &meta.chunk_shape, &key)?,
-            None => vec![None; n_inner],
-        };
-        let old_bytes = |i: usize| {
-            let (b, e) = (old.as_deref()?, old_index[i]?);
-            Some(&b[e.0 as usize..(e.0 + e.1) as usize])
-        };
-        let encode = |it: &ChunkTask| -> Result<(usize, Option<Vec<u8>>)> {
-            let i = linear(&it.coords, &grid);
-            let name = inner_name(&key, &it.coords);
-            let chunk = updated_chunk(
-                meta,
-                &sh.inner_shape,
-                covers(it),
-                &it.pieces,
-                sel,
-                mem_type,
-                input,
-                &name,
-                || {
-                    old_bytes(i)
-                        .map(|b| sh.inner.decode(b.to_vec(), &sh.inner_shape, &name))
-                        .transpose()
-                },
-            )?;
-            if !write_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
-                return Ok((i, None));
+        // The new shard from the stored one (None: absent, or not read).
+        let build = |old: Option<&[u8]>, keep_empty: bool| -> Result<Option<Vec<u8>>> {
+            let old_index = match old {
+                Some(b) => sh.parse_shard(b, &meta.chunk_shape, &key)?,
+                None => vec![None; n_inner],
+            };
+            let old_bytes = |i: usize| {
+                let (b, e) = (old?, old_index[i]?);
+                Some(&b[e.0 as usize..(e.0 + e.1) as usize])
+            };
+            let encode = |it: &ChunkTask| -> Result<(usize, Option<Vec<u8>>)> {
+                let i = linear(&it.coords, &grid);
+                let name = inner_name(&key, &it.coords);
+                let chunk = updated_chunk(
+                    meta,
+                    &sh.inner_shape,
+                    covers(it),
+                    &it.pieces,
+                    sel,
+                    mem_type,
+                    input,
+                    &name,
+                    || {
+                        old_bytes(i)
+                            .map(|b| sh.inner.decode(b.to_vec(), &sh.inner_shape, &name))
+                            .transpose()
+                    },
+                )?;
+                if !write_empty && !keep_empty && is_all_fill(&chunk, meta.dtype, &meta.fill_value) {
+                    return Ok((i, None));
+                }
+                Ok((i, Some(sh.inner.encode(chunk, &sh.inner_shape)?)))
+            };
+            let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
+                inner.iter().map(encode).collect::<Result<_>>()?
+            } else {
+                pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
+            };
+            let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
+            for (i, e) in &encoded {
+                chunks[*i] = e.as_deref();
             }
-            Ok((i, Some(sh.inner.encode(chunk, &sh.inner_shape)?)))
+            sh.assemble(&chunks, &meta.chunk_shape)
         };
-        let encoded: Vec<(usize, Option<Vec<u8>>)> = if !whole || inner.len() <= 1 {
-            inner.iter().map(encode).collect::<Result<_>>()?
-        } else {
-            pool::current().install(|| inner.par_iter().map(encode).collect::<Result<_>>())?
-        };
-        let mut chunks: Vec<Option<&[u8]>> = (0..n_inner).map(old_bytes).collect();
-        for (i, e) in &encoded {
-            chunks[*i] = e.as_deref();
+        if whole {
+            // Encoded in parallel before taking any lock; locked only to store.
+            let mut shard = Some(build(None, false)?);
+            let _guard = lock_chunk(self.store.id(), &key);
+            return self.read_modify_write(&key, false, cas, |_, _| Ok(shard.take().flatten()));
         }
-        let shard = sh.assemble(&chunks, &meta.chunk_shape)?;
-        guard.get_or_insert_with(|| lock_chunk(self.store.id(), &key));
-        if process_guard.is_none() {
-            process_guard = Some(self.store.lock_key(&key)?);
-        }
-        let _process_guard = process_guard;
-        match shard {
-            Some(shard) => self.store.set(&key, &shard),
-            None => self.store.delete(&key),
-        }
+        let _guard = lock_chunk(self.store.id(), &key);
+        self.read_modify_write(&key, true, cas, build)
     }
 }
 
