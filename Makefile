@@ -307,6 +307,20 @@ endif
 test: test-java
 install: install-java
 
+# ---- Reliability: writers in several processes, durability, crashes -------
+# tests/reliability: 4 processes x 50 appends and 2 processes updating
+# attributes (filesystem and S3 on a local moto), the durable option under
+# strace, SIGKILL crash trials, MPI ranks appending; bench-durable measures
+# what {"durable": true} costs.
+.PHONY: test-reliability bench-durable
+test: test-reliability
+
+test-reliability: lib fortran-deps fortran
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so ZARR_FORTRAN_BUILD=$(CURDIR)/$(FBUILD) bash tests/reliability/run.sh
+
+bench-durable: lib
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/reliability/bench_durable.sh
+
 # ---- Cloud object stores (issue 6) -------------------------------------------
 # S3 (moto), Azure Blob (Azurite), HTTP and GCS-parsing tests plus fault
 # injection and latency overlap; the tests start and stop their own servers.
