@@ -309,13 +309,14 @@ install: install-java
 
 # ---- Reliability: writers in several processes, durability, crashes -------
 # tests/reliability: 4 processes x 50 appends and 2 processes updating
-# attributes (filesystem and S3 on a local moto), the durable option under
+# attributes (filesystem and S3 on a local moto), two Java processes writing one
+# chunk on S3, the durable option under
 # strace, SIGKILL crash trials, MPI ranks appending; bench-durable measures
 # what {"durable": true} costs.
 .PHONY: test-reliability bench-durable
 test: test-reliability
 
-test-reliability: lib fortran-deps fortran
+test-reliability: lib fortran-deps fortran java
 	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so ZARR_FORTRAN_BUILD=$(CURDIR)/$(FBUILD) bash tests/reliability/run.sh
 
 bench-durable: lib
