@@ -411,6 +411,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn put_if_on_memory_and_filesystem() {
+        let d = tempfile::tempdir().unwrap();
+        let fs_store = fs::FsStore::open(d.path().join("s.zarr"), true).unwrap();
+        let stores: [&dyn Store; 2] = [&memory::MemoryStore::default(), &fs_store];
+        for s in stores {
+            assert!(s.put_if("k", b"one", &Condition::Absent).unwrap());
+            assert!(!s.put_if("k", b"two", &Condition::Absent).unwrap(), "{}", s.id());
+            let (v, ver) = s.get_with_version("k").unwrap().unwrap();
+            assert_eq!(v, b"one");
+            assert!(s.put_if("k", b"two", &Condition::Matches(ver.clone())).unwrap());
+            // The version read before the last write no longer matches.
+            assert!(!s.put_if("k", b"three", &Condition::Matches(ver)).unwrap());
+            assert_eq!(s.get("k").unwrap().unwrap(), b"two");
+            // update_key appends to what is there.
+            let out = update_key(s, "k", |v| {
+                let mut v = v.unwrap().to_vec();
+                v.extend_from_slice(b"+");
+                Ok(Update::Put(v))
+            })
+            .unwrap();
+            assert_eq!(out.unwrap(), b"two+");
+            assert_eq!(s.get("k").unwrap().unwrap(), b"two+");
+        }
+        // The filesystem swap locks a sidecar file and leaves no temporary.
+        assert!(d.path().join("s.zarr/.zarr-locks/k.lock").exists());
+        assert_eq!(fs_store.list_dir("").unwrap().iter().filter(|e| !e.is_dir).count(), 1);
+    }
+
+    #[test]
     fn local_urls() {
         assert!(matches!(open_url("s3x://bucket/x", false), Err(Error::Unsupported(m)) if m.contains("s3x")));
         assert!(open_url("file://relative", false).is_err());
