@@ -7,7 +7,8 @@
 # Installs what it needs: the interop .venv with the cloud test extras
 # (tests/cloud/requirements.txt: moto, boto3), strace, and Open MPI for the
 # MPI test. ZARR_LIB: path to libzarr.so (default target/release/libzarr.so).
-# ZARR_CRASH_TRIALS_FS / ZARR_CRASH_TRIALS_S3: number of kills (200 / 25).
+# ZARR_CRASH_TRIALS_FS / ZARR_CRASH_TRIALS_S3: number of kills (default 200 / 25;
+# make test-reliability passes 40 / 8, make test-reliability-long 500 / 60).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 2

@@ -8,6 +8,8 @@
  *   writer crash  URL OPTS SEED LOG       the crash workload (below) until killed,
  *                                         appending "<k>\n" to LOG before op k
  *   writer chunks URL OPTS N              N whole-chunk writes to "p" (durability count)
+ *   writer rewrite URL OPTS N             N rewrites of the whole sharded "s", rewrite i
+ *                                         setting every element to i + 1 (torn reads)
  *
  * OPTS is the options JSON of zarr_open_with_options ("" for none).
  *
@@ -149,7 +151,7 @@ int main(int argc, char **argv) {
         CHECK(zarr_close(root));
         return 0;
     }
-    if (argc < 6 && strcmp(mode, "chunks") != 0) {
+    if (argc < 6 && strcmp(mode, "chunks") != 0 && strcmp(mode, "rewrite") != 0) {
         fprintf(stderr, "writer %s: missing arguments\n", mode);
         return 1;
     }
@@ -182,6 +184,15 @@ int main(int argc, char **argv) {
             fill_write(p, start, count, i + 1);
         }
         CHECK(zarr_close(p));
+    } else if (!strcmp(mode, "rewrite")) {
+        int n = argc > 4 ? atoi(argv[4]) : 1;
+        int64_t sh;
+        CHECK(zarr_array_open(root, "s", &sh));
+        for (int i = 0; i < n; i++) {
+            uint64_t start[2] = {0, 0}, count[2] = {32, 32};
+            fill_write(sh, start, count, i + 1);
+        }
+        CHECK(zarr_close(sh));
     } else {
         fprintf(stderr, "writer: unknown mode %s\n", mode);
         return 1;
