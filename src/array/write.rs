@@ -2,7 +2,8 @@
 //! that does not fit changes nothing), then split into chunk tasks encoded
 //! in parallel. A task covering its whole chunk encodes it directly; any
 //! other is a read-modify-write under the chunk's lock (shared by all
-//! handles of the process, and with process locks by other processes). A
+//! handles of the process, and with process locks by other processes; by
+//! compare-and-swap on object stores and for appends: `read_modify_write`). A
 //! shard is a chunk whose encoding keeps the stored bytes of the inner
 //! chunks a write does not touch.
 
