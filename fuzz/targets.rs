@@ -151,7 +151,12 @@ fn lossless(id: &str, config: &Value) -> bool {
         // (and overflow to infinities, whose differences are NaN), as
         // numcodecs' own np.diff / np.cumsum do: not an oracle for floats.
         "delta" => {
-            let int = |k: &str| config.get(k).and_then(Value::as_str).is_some_and(|t| t.contains(['i', 'u']));
+            let int = |k: &str| {
+                config
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.contains(['i', 'u']))
+            };
             int("dtype") && config.get("astype").is_none_or(|a| Some(a) == config.get("dtype"))
         }
         _ => matches!(id, "blosc" | "zstd" | "gzip" | "zlib" | "lz4" | "crc32c" | "shuffle"),
