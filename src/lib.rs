@@ -7,6 +7,8 @@
 //!   stores (feature `cloud`, on by default), and [`store::ByteSource`] (one pinned version of a value)
 //! - [`metadata`]: documents only: v2/v3 documents, data types, fill values,
 //!   consolidated metadata -> [`metadata::ArrayMetadata`] (codecs as metadata)
+//! - [`repo`]: versioned, content-addressed repositories: a session is a
+//!   [`store::Store`] over a snapshot (docs/repository.md)
 //! - [`codec`]: one file per codec, the registry, the chain built from the
 //!   metadata, partial decoders over byte sources (sharding: ranged, coalesced)
 //! - [`array`]: selections, the read loop, the write loop, type conversion
@@ -38,6 +40,7 @@ pub mod group;
 #[cfg(feature = "java")]
 mod jni;
 pub mod metadata;
+pub mod repo;
 pub mod store;
 
 /// Consolidated metadata (lives with the other documents in [`metadata`]).
