@@ -97,6 +97,16 @@
 #define ZARR_ENOMEM -14
 
 /**
+ * The branch moved under this commit and the changes overlap (added with repositories).
+ */
+#define ZARR_ECONFLICT -15
+
+/**
+ * Buffer size that holds any snapshot id and its NUL.
+ */
+#define ZARR_SNAPSHOT_ID_LEN 64
+
+/**
  * Open for reading only; the hierarchy must exist.
  */
 #define ZARR_READ 0
@@ -664,6 +674,151 @@ int zarr_attr_delete(int64_t node, const char *name);
  * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
  */
 int zarr_array_dimension_name(int64_t array, int dim, char *buf, size_t buf_len, size_t *needed);
+
+/**
+ * Create an empty repository (a root group, Zarr v3 unless options say
+ * `{"zarr_format": 2}`) with branch "main" at `url` (a path, `file://`,
+ * `memory://` or object store URL; store options as zarr_open_with_options,
+ * and `"author"` for the first commit). A repository or Zarr hierarchy
+ * already there is ZARR_EEXISTS.
+ *
+ * # Safety
+ * `url` and `options_json` (nullable) are NUL-terminated.
+ */
+int zarr_repo_create(const char *url, const char *options_json);
+
+/**
+ * Commit the session's changes to its branch; the new snapshot's id goes
+ * to `snapshot_id` (NULL: not wanted; else `len` at least
+ * ZARR_SNAPSHOT_ID_LEN, or ZARR_EINVAL and nothing is committed). When the
+ * branch moved, disjoint changes are rebased onto its head; overlapping
+ * ones are ZARR_ECONFLICT and stay in the session (retry or zarr_reset).
+ * A read-only root (ZARR_READ, a tag or a snapshot) is ZARR_EREADONLY.
+ *
+ * # Safety
+ * `message` is NUL-terminated (NULL: empty); `snapshot_id` is NULL or valid for `len` bytes.
+ */
+int zarr_commit(int64_t root, const char *message, char *snapshot_id, size_t len);
+
+/**
+ * Discard the session's uncommitted changes. Array handles opened on
+ * arrays the changes created or altered keep the metadata they read.
+ */
+int zarr_reset(int64_t root);
+
+/**
+ * Tag snapshot `snapshot_id` (NULL: the session's current snapshot) as
+ * `tag`; an existing tag is ZARR_EEXISTS (tags never move).
+ *
+ * # Safety
+ * `tag` is NUL-terminated; `snapshot_id` is NULL or NUL-terminated.
+ */
+int zarr_tag(int64_t root, const char *tag, const char *snapshot_id);
+
+/**
+ * Create branch `branch` at `snapshot_id` (NULL: the session's current
+ * snapshot); an existing branch is ZARR_EEXISTS.
+ *
+ * # Safety
+ * `branch` is NUL-terminated; `snapshot_id` is NULL or NUL-terminated.
+ */
+int zarr_branch_create(int64_t root, const char *branch, const char *snapshot_id);
+
+/**
+ * Delete branch `branch` (its snapshots stay until expired); a missing
+ * branch is ZARR_ENOTFOUND, the session's own branch ZARR_EINVAL.
+ *
+ * # Safety
+ * `branch` is NUL-terminated.
+ */
+int zarr_branch_delete(int64_t root, const char *branch);
+
+/**
+ * The repository's refs as JSON: `{"branches": {"main": "id"}, "tags": {"v1": "id"}}`
+ * (snprintf rule of zarr_attrs_get).
+ *
+ * # Safety
+ * `json` is NULL (with `len` 0) or valid for `len` bytes; `needed` is NULL or valid.
+ */
+int zarr_refs(int64_t root, char *json, size_t len, size_t *needed);
+
+/**
+ * The history from the session's snapshot, newest first:
+ * `[{"id", "parents", "time", "author", "message"}, ...]` (snprintf rule).
+ * History before expired snapshots is not listed.
+ *
+ * # Safety
+ * As zarr_refs.
+ */
+int zarr_log(int64_t root, char *json, size_t len, size_t *needed);
+
+/**
+ * Chunks that differ between snapshots `from_id` and `to_id` per array, as
+ * sorted chunk grid coordinates (shards for sharded arrays):
+ * `{"v/x": {"added": [[0, 3]], "removed": [], "changed": [[5, 1]]}, "v/new": {"array": "added"}}`;
+ * unchanged arrays are left out, `"metadata": true` marks changed array
+ * metadata. From the manifests alone, no chunk data is read. NULL `to_id`:
+ * the session's snapshot; NULL `from_id`: the first parent of `to_id`.
+ *
+ * # Safety
+ * `from_id`, `to_id` NULL or NUL-terminated; `json`/`needed` as zarr_refs.
+ */
+int zarr_diff(int64_t root,
+              const char *from_id,
+              const char *to_id,
+              char *json,
+              size_t len,
+              size_t *needed);
+
+/**
+ * Chunk coordinates where arrays `path_a` and `path_b` (paths from the
+ * root, one chunk grid) hold different chunks in the session's current
+ * view, by content address, without reading data: `{"differ": [[0, 1], ...]}`.
+ * A chunk stored in one and absent in the other differs. Arrays of
+ * different shapes or chunk grids are ZARR_EINVAL.
+ *
+ * # Safety
+ * `path_a`, `path_b` NUL-terminated; `json`/`needed` as zarr_refs.
+ */
+int zarr_diff_arrays(int64_t root,
+                     const char *path_a,
+                     const char *path_b,
+                     char *json,
+                     size_t len,
+                     size_t *needed);
+
+/**
+ * Re-hash every chunk (and manifest page) reachable from the session's
+ * snapshot: `{"checked": N, "bad": [{"key": "v/x/c/5", "cid": "..."}]}`.
+ * ZARR_OK when nothing is bad; ZARR_ECODEC, with the text still written,
+ * when something is.
+ *
+ * # Safety
+ * As zarr_refs.
+ */
+int zarr_verify(int64_t root, char *json, size_t len, size_t *needed);
+
+/**
+ * Drop snapshots older than `older_than_seconds` from history (branch
+ * heads, tagged snapshots and the session's own stay); their count goes to
+ * `*expired`. Needs a root opened for writing on a branch.
+ *
+ * # Safety
+ * `expired` is NULL or valid for writing.
+ */
+int zarr_expire(int64_t root, int64_t older_than_seconds, uint64_t *expired);
+
+/**
+ * Delete chunk and manifest objects that no snapshot reaches and that are
+ * older than `older_than_seconds` (give it more than the longest running
+ * session, whose uncommitted chunks no snapshot reaches yet); the count
+ * goes to `*deleted`. Stores that cannot tell an object's age (memory)
+ * delete only with 0. A read-only root is ZARR_EREADONLY.
+ *
+ * # Safety
+ * `deleted` is NULL or valid for writing.
+ */
+int zarr_gc(int64_t root, int64_t older_than_seconds, uint64_t *deleted);
 
 #ifdef __cplusplus
 }  // extern "C"

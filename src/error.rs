@@ -32,6 +32,9 @@ pub enum Error {
     Internal(String),
     #[error("out of memory: {0}")]
     OutOfMemory(String),
+    /// A repository commit whose branch moved under it with overlapping changes.
+    #[error("conflict: {0}")]
+    Conflict(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -83,6 +86,7 @@ impl Error {
             Unsupported(m) => Unsupported(format!("{ctx}: {m}")),
             Internal(m) => Internal(format!("{ctx}: {m}")),
             OutOfMemory(m) => OutOfMemory(format!("{ctx}: {m}")),
+            Conflict(m) => Conflict(format!("{ctx}: {m}")),
         }
     }
 }

@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::metadata::consolidated::{self, Consolidated};
 use crate::metadata::detect::{self, Detected, Kind};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
-use crate::store::{self, join, Store};
+use crate::repo::{self, Session};
+use crate::store::{self, join, RepoSelect, Store};
 use crate::update::Change;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -35,6 +36,8 @@ pub struct Group {
     read_only: bool,
     /// The consolidated metadata read when the root was opened, if any.
     cons: Option<Arc<Consolidated>>,
+    /// The repository session `store` is, when the URL holds a repository.
+    repo: Option<Arc<Session>>,
 }
 
 /// Normalise a relative node path: `/`-separated names, no `.`/`..`, no empty
@@ -72,12 +75,26 @@ impl Group {
         opts: store::StoreOptions,
     ) -> Result<Group> {
         let use_consolidated = !opts.ignore_consolidated;
-        let store = store::open_url_with(url, mode == Mode::Create, opts)?;
-        Self::open_root_in_with(store, mode, format, use_consolidated)
+        let sel = opts.repo.clone();
+        // Plain HTTP has no conditional writes: repositories open read-only there.
+        let can_swap = !(url.starts_with("http://") || url.starts_with("https://"));
+        let store = store::open_url_with(url, mode == Mode::Create && sel.is_empty(), opts)?;
+        Self::open_root_in_with(store, mode, format, use_consolidated, &sel, can_swap)
     }
 
     pub fn open_root_in(store: Arc<dyn Store>, mode: Mode, format: Option<ZarrFormat>) -> Result<Group> {
-        Self::open_root_in_with(store, mode, format, true)
+        Self::open_root_in_with(store, mode, format, true, &RepoSelect::default(), true)
+    }
+
+    /// As [`Group::open_root_in`] for a store that may hold a repository
+    /// (docs/repository.md): opened at the ref `sel` names.
+    pub fn open_repo_in(store: Arc<dyn Store>, mode: Mode, sel: &RepoSelect) -> Result<Group> {
+        Self::open_root_in_with(store, mode, None, true, sel, true)
+    }
+
+    /// The repository session of this hierarchy, if it is one.
+    pub fn repository(&self) -> Option<&Arc<Session>> {
+        self.repo.as_ref()
     }
 
     /// As [`Group::open_root_in`]; `use_consolidated: false` ignores
@@ -87,11 +104,34 @@ impl Group {
         mode: Mode,
         format: Option<ZarrFormat>,
         use_consolidated: bool,
+        sel: &RepoSelect,
+        can_swap: bool,
     ) -> Result<Group> {
         let read_only = mode == Mode::Read;
         // Root metadata first (one read, consolidated metadata with it);
         // without it, metadata::detect decides what the store holds.
         let (root, cons) = consolidated::load_root_with(store.as_ref(), use_consolidated)?;
+        // A repository has no root metadata of its own: one more read tells.
+        if root.is_none() && repo::is_repository(store.as_ref())? {
+            let session = Arc::new(repo::open(store, sel, !read_only, can_swap)?);
+            let mut g = Self::open_root_in_with(
+                session.clone(),
+                if read_only { Mode::Read } else { Mode::Write },
+                format,
+                use_consolidated,
+                &RepoSelect::default(),
+                can_swap,
+            )?;
+            g.repo = Some(session);
+            return Ok(g);
+        }
+        if !sel.is_empty() {
+            return Err(Error::NotFound(format!(
+                "no repository at {} (the options name a branch, tag, snapshot or author; \
+                 zarr_repo_create makes a repository)",
+                store.id()
+            )));
+        }
         let found = match root {
             Some(_) => None,
             None => Some(detect::detect(store.as_ref(), false)?),
@@ -129,6 +169,7 @@ impl Group {
             format,
             read_only,
             cons,
+            repo: None,
         })
     }
 
@@ -160,6 +201,7 @@ impl Group {
             format,
             read_only,
             cons: self.cons.clone(),
+            repo: self.repo.clone(),
         }
     }
 

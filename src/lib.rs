@@ -8,6 +8,8 @@
 //! - [`metadata`]: documents only: v2/v3 documents, data types, fill values,
 //!   consolidated metadata -> [`metadata::ArrayMetadata`] (codecs as metadata)
 //! - [`update`]: the one metadata-update function (compare-and-swap, retried)
+//! - [`repo`]: versioned, content-addressed repositories: a session is a
+//!   [`store::Store`] over a snapshot (docs/repository.md)
 //! - [`codec`]: one file per codec, the registry, the chain built from the
 //!   metadata, partial decoders over byte sources (sharding: ranged, coalesced)
 //! - [`array`]: selections, the read loop, the write loop, type conversion
@@ -39,6 +41,7 @@ pub mod group;
 #[cfg(feature = "java")]
 mod jni;
 pub mod metadata;
+pub mod repo;
 pub mod store;
 pub mod update;
 

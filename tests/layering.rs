@@ -12,6 +12,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("store", &["store"]),
     ("metadata", &["metadata"]),
     ("update", &["update.rs"]),
+    ("repo", &["repo"]),
     ("codec", &["codec"]),
     ("array", &["array"]),
     ("group", &["group.rs"]),

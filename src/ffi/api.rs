@@ -46,6 +46,7 @@ pub extern "C" fn zarr_strerror(status: c_int) -> *const c_char {
         ZARR_EUNSUPPORTED => b"unsupported feature\0",
         ZARR_EINTERNAL => b"internal error\0",
         ZARR_ENOMEM => b"out of memory\0",
+        ZARR_ECONFLICT => b"conflict: the branch moved and the changes overlap\0",
         _ => b"unknown status\0",
     };
     s.as_ptr() as *const c_char

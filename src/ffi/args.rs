@@ -191,6 +191,23 @@ impl OpenOptions {
         if let Some(v) = o.remove("consolidated") {
             opts.store.ignore_consolidated = !v.as_bool().ok_or_else(|| bad("consolidated", "true or false", &v))?;
         }
+        // Repositories (src/repo): the ref to open at, and the author.
+        for (k, slot) in [
+            ("branch", &mut opts.store.repo.branch),
+            ("tag", &mut opts.store.repo.tag),
+            ("snapshot", &mut opts.store.repo.snapshot),
+            ("author", &mut opts.store.repo.author),
+        ] {
+            if let Some(v) = o.remove(k) {
+                *slot = Some(v.as_str().ok_or_else(|| bad(k, "a string", &v))?.to_owned());
+            }
+        }
+        let r = &opts.store.repo;
+        if [&r.branch, &r.tag, &r.snapshot].iter().filter(|x| x.is_some()).count() > 1 {
+            return Err(Error::InvalidArgument(format!(
+                "{what}: give at most one of \"branch\", \"tag\" and \"snapshot\""
+            )));
+        }
         opts.store.object = ObjectOptions::from_json(&o).map_err(|e| e.context(what))?;
         Ok(opts)
     }

@@ -6,8 +6,10 @@
 mod api;
 pub(crate) mod args;
 pub(crate) mod handles;
+mod repo;
 
 pub use api::*;
+pub use repo::*;
 
 use crate::error::Error;
 use std::cell::RefCell;
@@ -44,6 +46,10 @@ pub const ZARR_EUNSUPPORTED: c_int = -12;
 pub const ZARR_EINTERNAL: c_int = -13;
 /// Memory for a chunk or buffer could not be allocated (added in 1.0).
 pub const ZARR_ENOMEM: c_int = -14;
+/// The branch moved under this commit and the changes overlap (added with repositories).
+pub const ZARR_ECONFLICT: c_int = -15;
+/// Buffer size that holds any snapshot id and its NUL.
+pub const ZARR_SNAPSHOT_ID_LEN: usize = 64;
 
 /// Open for reading only; the hierarchy must exist.
 pub const ZARR_READ: c_int = 0;
@@ -96,6 +102,7 @@ pub(crate) fn status_of(e: &Error) -> c_int {
         Error::Unsupported(_) => ZARR_EUNSUPPORTED,
         Error::Internal(_) => ZARR_EINTERNAL,
         Error::OutOfMemory(_) => ZARR_ENOMEM,
+        Error::Conflict(_) => ZARR_ECONFLICT,
     }
 }
 

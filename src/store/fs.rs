@@ -395,6 +395,15 @@ impl Store for FsStore {
         }
     }
 
+    fn modified(&self, key: &str) -> Result<Option<std::time::SystemTime>> {
+        match fs::metadata(self.path(key)) {
+            Ok(m) if m.is_file() => Ok(Some(m.modified().map_err(|e| Error::io(key, e))?)),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(Error::io(key, e)),
+        }
+    }
+
     fn reader(&self, key: &str) -> Result<Option<Box<dyn std::io::Read + Send>>> {
         match fs_guard::open_value(&self.path(key), key)? {
             // Renames replace the file whole, so an open handle reads one version.

@@ -84,6 +84,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn size(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.get(key)?.map(|v| v.len() as u64))
     }
+    /// When the value was last written, or None if the key does not exist
+    /// or the store cannot tell (memory stores). Repository garbage
+    /// collection spares objects younger than its cutoff with it.
+    fn modified(&self, key: &str) -> Result<Option<std::time::SystemTime>> {
+        let _ = key;
+        Ok(None)
+    }
     /// Move every key below `from/` to the same place below `to/`, as one
     /// cheap step (a directory rename). `to` must not exist. Stores where
     /// that would mean copying every object (object stores) leave this
@@ -312,6 +319,24 @@ pub struct StoreOptions {
     pub durable: bool,
     /// Object stores: endpoint, credentials, concurrency, retries.
     pub object: ObjectOptions,
+    /// Versioned repositories (src/repo): which ref to open, and who commits.
+    pub repo: RepoSelect,
+}
+
+/// The ref a repository is opened at (at most one of the three; none:
+/// branch "main") and the author of its commits (default: the login name).
+#[derive(Debug, Clone, Default)]
+pub struct RepoSelect {
+    pub branch: Option<String>,
+    pub tag: Option<String>,
+    pub snapshot: Option<String>,
+    pub author: Option<String>,
+}
+
+impl RepoSelect {
+    pub fn is_empty(&self) -> bool {
+        self.branch.is_none() && self.tag.is_none() && self.snapshot.is_none() && self.author.is_none()
+    }
 }
 
 /// Open the store a URL names: a plain path, `file://` URL or `memory://NAME`.

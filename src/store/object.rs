@@ -869,6 +869,13 @@ impl Store for ObjectStoreBackend {
             Err(e) => Err(self.err("checking", key, e)),
         }
     }
+    fn modified(&self, key: &str) -> Result<Option<std::time::SystemTime>> {
+        match runtime::block_on(self.inner.head(&self.path(key))) {
+            Ok(m) => Ok(Some(m.last_modified.into())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.err("checking", key, e)),
+        }
+    }
     fn concurrency(&self) -> usize {
         self.concurrency
     }
