@@ -44,6 +44,14 @@ pub(crate) fn dtype(code: c_int) -> Result<DataType, Error> {
         ZARR_FLOAT32 => DataType::Float32,
         ZARR_FLOAT64 => DataType::Float64,
         ZARR_FLOAT16 => DataType::Float16,
+        ZARR_STRING => DataType::String,
+        ZARR_VLEN_BYTES => DataType::VlenBytes,
+        ZARR_FIXED_STRING | ZARR_BYTES | ZARR_DATETIME64 | ZARR_TIMEDELTA64 => {
+            return Err(Error::Type(format!(
+                "type code {code} needs a length or unit: create such arrays with zarr_array_create_json, \
+                 read and write them with ZARR_NATIVE"
+            )))
+        }
         _ => return Err(Error::Type(format!("unknown data type code {code}"))),
     })
 }
@@ -63,6 +71,12 @@ pub(crate) fn dtype_code(dt: DataType) -> c_int {
         DataType::Float32 => ZARR_FLOAT32,
         DataType::Float64 => ZARR_FLOAT64,
         DataType::Float16 => ZARR_FLOAT16,
+        DataType::String => ZARR_STRING,
+        DataType::FixedString(_) => ZARR_FIXED_STRING,
+        DataType::Bytes(_) => ZARR_BYTES,
+        DataType::VlenBytes => ZARR_VLEN_BYTES,
+        DataType::DateTime64(_) => ZARR_DATETIME64,
+        DataType::TimeDelta64(_) => ZARR_TIMEDELTA64,
     }
 }
 
