@@ -205,11 +205,16 @@ fn not_text(dt: DataType) -> Error {
 
 /// One UTF-32 element (native code units) as UTF-8, without trailing NULs.
 fn utf32_to_utf8(e: &[u8]) -> Result<Vec<u8>> {
-    let units: Vec<u32> = e.chunks_exact(4).map(|c| u32::from_ne_bytes(c.try_into().unwrap())).collect();
+    let units: Vec<u32> = e
+        .chunks_exact(4)
+        .map(|c| u32::from_ne_bytes(c.try_into().unwrap()))
+        .collect();
     let end = units.iter().rposition(|&u| u != 0).map_or(0, |i| i + 1);
     units[..end]
         .iter()
-        .map(|&u| char::from_u32(u).ok_or_else(|| Error::Codec(format!("stored UTF-32 code unit {u:#x} is not a character"))))
+        .map(|&u| {
+            char::from_u32(u).ok_or_else(|| Error::Codec(format!("stored UTF-32 code unit {u:#x} is not a character")))
+        })
         .collect::<Result<String>>()
         .map(String::into_bytes)
 }

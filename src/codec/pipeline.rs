@@ -64,7 +64,10 @@ fn vlen_codec(name: &str, dtype: DataType) -> Option<Result<()>> {
     }
     Some(match vlen_codec_of(dtype) {
         Some(want) if want == n => Ok(()),
-        _ => Err(Error::Unsupported(format!("codec \"{name}\" on a {} array", dtype.v3_name()))),
+        _ => Err(Error::Unsupported(format!(
+            "codec \"{name}\" on a {} array",
+            dtype.v3_name()
+        ))),
     })
 }
 
@@ -345,12 +348,22 @@ impl CodecChain {
         // A `|O` array's first filter is its object codec (checked by the metadata).
         let vlen = dtype.is_vlen();
         let filters = if vlen {
-            let id = filters.first().and_then(|f| f.get("id")).and_then(Value::as_str).unwrap_or("");
+            let id = filters
+                .first()
+                .and_then(|f| f.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
             vlen_codec(id, dtype).unwrap_or_else(|| {
-                Err(Error::Unsupported(format!("object codec \"{id}\" on a {} array", dtype.v3_name())))
+                Err(Error::Unsupported(format!(
+                    "object codec \"{id}\" on a {} array",
+                    dtype.v3_name()
+                )))
             })?;
             if order_f && ndim > 1 {
-                return Err(Error::Unsupported(format!("order \"F\" on a {} array", dtype.v3_name())));
+                return Err(Error::Unsupported(format!(
+                    "order \"F\" on a {} array",
+                    dtype.v3_name()
+                )));
             }
             &filters[1..]
         } else {

@@ -53,15 +53,12 @@ pub fn decode<'a>(data: &'a [u8], n: usize, utf8: bool, key: &str) -> Result<Vec
     for i in 0..n {
         let len = u32_at(pos).ok_or_else(|| bad(format!("vlen data ends inside the length of item {i}")))?;
         let start = pos + 4;
-        let end = start
-            .checked_add(len)
-            .filter(|&e| e <= data.len())
-            .ok_or_else(|| {
-                bad(format!(
-                    "vlen item {i} of {len} bytes runs past the end of the data ({} bytes)",
-                    data.len()
-                ))
-            })?;
+        let end = start.checked_add(len).filter(|&e| e <= data.len()).ok_or_else(|| {
+            bad(format!(
+                "vlen item {i} of {len} bytes runs past the end of the data ({} bytes)",
+                data.len()
+            ))
+        })?;
         let v = &data[start..end];
         if utf8 && std::str::from_utf8(v).is_err() {
             return Err(bad(format!("vlen-utf8 item {i} is not valid UTF-8")));
@@ -100,7 +97,10 @@ mod tests {
         let enc = encode(&["abc", "de"]).unwrap();
         // Truncated inside the last value: its length runs past the end.
         let e = decode(&enc[..enc.len() - 1], 2, true, "a/c/7").unwrap_err();
-        assert!(matches!(&e, Error::Codec(m) if m.contains("a/c/7") && m.contains("past the end")), "{e}");
+        assert!(
+            matches!(&e, Error::Codec(m) if m.contains("a/c/7") && m.contains("past the end")),
+            "{e}"
+        );
         // A length field far beyond the data.
         let mut huge = enc.clone();
         huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());

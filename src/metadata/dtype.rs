@@ -350,7 +350,12 @@ impl DataType {
         };
         let rest = chars.as_str();
         // Strings, bytes and times: `|S5`, `<U6`, `<M8[s]`, `<m8[10ms]`.
-        let count = |t: &str| t.parse::<u32>().ok().filter(|&n| n >= 1 && n < (1 << 30)).ok_or_else(unsupported);
+        let count = |t: &str| {
+            t.parse::<u32>()
+                .ok()
+                .filter(|&n| n >= 1 && n < (1 << 30))
+                .ok_or_else(unsupported)
+        };
         if let Some(n) = rest.strip_prefix('S') {
             return Ok((Bytes(count(n)?), Endian::Little));
         }
@@ -556,10 +561,12 @@ impl FillValue {
 fn text_fill_from_json(dt: DataType, v: &Value) -> Option<Vec<u8>> {
     use base64::Engine;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.decode(s).ok();
-    let padded = |mut b: Vec<u8>, n: usize| (b.len() <= n).then(|| {
-        b.resize(n, 0);
-        b
-    });
+    let padded = |mut b: Vec<u8>, n: usize| {
+        (b.len() <= n).then(|| {
+            b.resize(n, 0);
+            b
+        })
+    };
     match (dt, v) {
         // zarr-python reads a number as its text (str(0) is "0").
         (DataType::String, Value::String(s)) => Some(s.as_bytes().to_vec()),
