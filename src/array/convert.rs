@@ -345,6 +345,25 @@ mod tests {
         assert!(e.to_string().contains("300"), "{e}");
     }
 
+    #[test]
+    fn memory_types_of_strings_and_times() {
+        use DataType::*;
+        let t = DateTime64(crate::metadata::dtype::TimeUnit::new("s", 1).unwrap());
+        assert!(check_mem_type(t, t).is_ok() && check_mem_type(t, Int64).is_ok());
+        for bad in [Float64, Int32, UInt64] {
+            assert!(matches!(check_mem_type(t, bad), Err(Error::Type(_))));
+        }
+        assert!(check_mem_type(Bytes(3), Bytes(3)).is_ok());
+        assert!(matches!(check_mem_type(Bytes(3), UInt8), Err(Error::Type(_))));
+        assert!(matches!(check_mem_type(FixedString(2), Int32), Err(Error::Type(_))));
+        assert!(matches!(check_mem_type(String, String), Err(Error::Type(_))));
+        assert!(matches!(check_mem_type(Int32, String), Err(Error::Type(_))));
+        // Times and int64 are the same 8 bytes (NaT included).
+        let mut dst = [0u8; 8];
+        convert(&i64::MIN.to_ne_bytes(), t, 8, &mut dst, Int64, 8, 1).unwrap();
+        assert_eq!(i64::from_ne_bytes(dst), i64::MIN);
+    }
+
     /// `may_fail == false` must really mean no value can fail: try extremes.
     #[test]
     fn may_fail_is_sound() {
@@ -389,6 +408,7 @@ mod tests {
                     DataType::Float32 => mm!(f32),
                     DataType::Float64 => mm!(f64),
                     DataType::Float16 => mm!(half::f16),
+                    _ => unreachable!("ALL_TYPES holds numbers only"),
                 });
                 let _ = &extremes;
                 for v in vals {

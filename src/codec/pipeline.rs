@@ -909,6 +909,69 @@ mod tests {
     use super::*;
 
     #[test]
+    fn vlen_chains() {
+        let codecs = vec![
+            json!({"name": "vlen-utf8", "configuration": {}}),
+            json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}),
+        ];
+        let chain = CodecChain::from_v3(&codecs, DataType::String, 1).unwrap();
+        assert!(chain.is_vlen());
+        assert_eq!(chain.to_v3_json(), codecs);
+        let framed = crate::codec::vlen::encode(&["a", "bc"]).unwrap();
+        let enc = chain.encode(framed.clone(), &[2]).unwrap();
+        assert_ne!(enc, framed);
+        assert_eq!(chain.decode(enc, &[2], "c/0").unwrap(), framed);
+        // The wrong vlen codec, or `bytes`, on a string array is refused by name.
+        let wrong = [json!({"name": "vlen-bytes"})];
+        assert!(
+            matches!(CodecChain::from_v3(&wrong, DataType::String, 1), Err(Error::Unsupported(m)) if m.contains("vlen-bytes"))
+        );
+        let bytes = [json!({"name": "bytes"})];
+        assert!(matches!(
+            CodecChain::from_v3(&bytes, DataType::String, 1),
+            Err(Error::Unsupported(_))
+        ));
+        assert!(CodecChain::from_v3(&[json!({"name": "vlen-utf8"})], DataType::Int32, 1).is_err());
+        // v2: the object codec is the first filter, kept first on the way out.
+        let v2 = CodecChain::from_v2(
+            DataType::VlenBytes,
+            Endian::Little,
+            false,
+            1,
+            &[json!({"id": "vlen-bytes"})],
+            Some(&json!({"id": "zlib", "level": 1})),
+        )
+        .unwrap();
+        let (_, _, filters, compressor) = v2.to_v2_parts().unwrap();
+        assert_eq!(filters, vec![json!({"id": "vlen-bytes"})]);
+        assert_eq!(compressor.unwrap()["id"], "zlib");
+        // A caller's list for a new string array: vlen-utf8 is added.
+        let user = CodecChain::from_user_list(
+            &[json!({"id": "zstd", "level": 1})],
+            DataType::String,
+            1,
+            ZarrFormat::V2,
+        )
+        .unwrap();
+        assert_eq!(user.to_v2_parts().unwrap().2, vec![json!({"id": "vlen-utf8"})]);
+    }
+
+    #[test]
+    fn utf32_swaps_code_units() {
+        // `>U2` "ab": each 4-byte code unit big-endian.
+        let chain = CodecChain::from_v3(
+            &[json!({"name": "bytes", "configuration": {"endian": "big"}})],
+            DataType::FixedString(2),
+            1,
+        )
+        .unwrap();
+        let native: Vec<u8> = ['a', 'b'].iter().flat_map(|&c| (c as u32).to_ne_bytes()).collect();
+        let enc = chain.encode(native.clone(), &[1]).unwrap();
+        assert_eq!(enc, [0, 0, 0, b'a', 0, 0, 0, b'b']);
+        assert_eq!(chain.decode(enc, &[1], "k").unwrap(), native);
+    }
+
+    #[test]
     fn big_endian_transposed_round_trip() {
         let codecs = vec![
             json!({"name": "transpose", "configuration": {"order": [1, 0]}}),

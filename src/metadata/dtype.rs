@@ -683,6 +683,119 @@ mod tests {
     }
 
     #[test]
+    fn string_bytes_and_time_names() {
+        let ms10 = TimeUnit::new("ms", 10).unwrap();
+        let cases: [(&str, DataType, Endian); 8] = [
+            ("|S5", DataType::Bytes(5), Endian::Little),
+            ("<U6", DataType::FixedString(6), Endian::Little),
+            (">U6", DataType::FixedString(6), Endian::Big),
+            (
+                "<M8[s]",
+                DataType::DateTime64(TimeUnit::new("s", 1).unwrap()),
+                Endian::Little,
+            ),
+            ("<M8[10ms]", DataType::DateTime64(ms10), Endian::Little),
+            (
+                ">m8[D]",
+                DataType::TimeDelta64(TimeUnit::new("D", 1).unwrap()),
+                Endian::Big,
+            ),
+            (
+                "<m8",
+                DataType::TimeDelta64(TimeUnit::new("generic", 1).unwrap()),
+                Endian::Little,
+            ),
+            (
+                "<M8[us]",
+                DataType::DateTime64(TimeUnit::new("us", 1).unwrap()),
+                Endian::Little,
+            ),
+        ];
+        for (name, dt, e) in cases {
+            assert_eq!(DataType::from_v2_name(name).unwrap(), (dt, e), "{name}");
+            assert_eq!(dt.v2_name(e), name);
+            assert_eq!(DataType::from_v3_json(&dt.v3_json()).unwrap(), dt, "{name}");
+        }
+        assert_eq!(DataType::String.v2_name(Endian::Little), "|O");
+        assert_eq!(
+            DataType::FixedString(6).v3_json(),
+            json!({"name": "fixed_length_utf32", "configuration": {"length_bytes": 24}})
+        );
+        assert_eq!(
+            DataType::DateTime64(ms10).v3_json(),
+            json!({"name": "numpy.datetime64", "configuration": {"unit": "ms", "scale_factor": 10}})
+        );
+        assert_eq!(
+            DataType::Bytes(1).v3_json(),
+            json!({"name": "null_terminated_bytes", "configuration": {"length_bytes": 1}})
+        );
+        assert_eq!(DataType::from_v3_json(&json!("string")).unwrap(), DataType::String);
+        assert_eq!(
+            DataType::from_v3_json(&json!("variable_length_bytes")).unwrap(),
+            DataType::VlenBytes
+        );
+        for bad in ["|S0", "<U", "<M8[parsec]", "<M8[s", "|V8"] {
+            assert!(DataType::from_v2_name(bad).is_err(), "{bad}");
+        }
+        let odd = json!({"name": "fixed_length_utf32", "configuration": {"length_bytes": 6}});
+        assert!(DataType::from_v3_json(&odd).is_err());
+        let unit = json!({"name": "numpy.datetime64", "configuration": {"unit": "fortnight", "scale_factor": 1}});
+        assert!(matches!(DataType::from_v3_json(&unit), Err(Error::Unsupported(m)) if m.contains("fortnight")));
+        // Codes: the ABI's numbers, never positions.
+        let codes = [
+            (DataType::String, 13),
+            (DataType::FixedString(2), 14),
+            (DataType::Bytes(1), 15),
+            (DataType::VlenBytes, 16),
+            (DataType::DateTime64(ms10), 17),
+            (DataType::TimeDelta64(ms10), 18),
+        ];
+        for (dt, code) in codes {
+            assert_eq!(dt.code(), code);
+        }
+        assert_eq!(DataType::Float16.code(), 12);
+    }
+
+    #[test]
+    fn string_bytes_and_time_fill_values() {
+        // As zarr-python writes them: base64 bytes, text, integer times.
+        let s = FillValue::from_json(DataType::Bytes(3), &json!("YWI="), true).unwrap();
+        assert_eq!(s.as_bytes(), b"ab\0");
+        assert_eq!(s.to_json(DataType::Bytes(3), false), json!("YWI="));
+        assert!(FillValue::from_json(DataType::Bytes(1), &json!("YWI="), true).is_err());
+        let u = FillValue::from_json(DataType::FixedString(3), &json!("hé"), true).unwrap();
+        let want: Vec<u8> = ['h', 'é', '\0']
+            .iter()
+            .flat_map(|&c| (c as u32).to_ne_bytes())
+            .collect();
+        assert_eq!(u.as_bytes(), &want[..]);
+        assert_eq!(u.to_json(DataType::FixedString(3), true), json!("hé"));
+        let t = DataType::DateTime64(TimeUnit::new("s", 1).unwrap());
+        let nat = FillValue::from_json(t, &json!("NaT"), true).unwrap();
+        assert_eq!(nat.as_bytes(), i64::MIN.to_ne_bytes());
+        assert_eq!(nat.to_json(t, true), json!(i64::MIN));
+        let five = FillValue::from_json(t, &json!(5), false).unwrap();
+        assert_eq!(five.as_bytes(), 5i64.to_ne_bytes());
+        let st = FillValue::from_json(DataType::String, &json!("nix"), true).unwrap();
+        assert_eq!(st.as_bytes(), b"nix");
+        assert_eq!(
+            FillValue::from_json(DataType::String, &json!(0), false)
+                .unwrap()
+                .as_bytes(),
+            b"0"
+        );
+        assert!(FillValue::from_json(DataType::String, &Value::Null, false)
+            .unwrap()
+            .as_bytes()
+            .is_empty());
+        let vb = FillValue::from_json(DataType::VlenBytes, &json!("AP8="), true).unwrap();
+        assert_eq!(vb.as_bytes(), [0u8, 0xff]);
+        assert_eq!(vb.to_json(DataType::VlenBytes, true), json!("AP8="));
+        assert!(FillValue::from_bytes(DataType::String, &[0xff]).is_err());
+        assert!(FillValue::from_json(DataType::FixedString(1), &json!(3), true).is_err());
+    }
+
+    #[test]
     fn float_fill_values() {
         let nan = FillValue::from_json(DataType::Float32, &json!("NaN"), true).unwrap();
         assert!(nan.is_nan(DataType::Float32));
