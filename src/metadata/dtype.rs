@@ -353,7 +353,7 @@ impl DataType {
         let count = |t: &str| {
             t.parse::<u32>()
                 .ok()
-                .filter(|&n| n >= 1 && n < (1 << 30))
+                .filter(|n| (1..(1 << 30)).contains(n))
                 .ok_or_else(unsupported)
         };
         if let Some(n) = rest.strip_prefix('S') {
