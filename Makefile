@@ -314,6 +314,31 @@ endif
 test: test-java
 install: install-java
 
+# ---- Reliability: writers in several processes, durability, crashes -------
+# tests/reliability: 4 processes x 50 appends and 2 processes updating
+# attributes (filesystem and S3 on a local moto), two Java processes writing one
+# chunk on S3, the durable option under
+# strace, SIGKILL crash trials, MPI ranks appending; bench-durable measures
+# what {"durable": true} costs. make test runs a short budget of crash trials
+# (CRASH_TRIALS_FS / CRASH_TRIALS_S3 kills, each trial seeded by its number);
+# test-reliability-long runs the long one.
+.PHONY: test-reliability test-reliability-long bench-durable
+test: test-reliability
+
+CRASH_TRIALS_FS ?= 40
+CRASH_TRIALS_S3 ?= 8
+
+test-reliability: lib fortran-deps fortran java
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so ZARR_FORTRAN_BUILD=$(CURDIR)/$(FBUILD) \
+	    ZARR_CRASH_TRIALS_FS=$(CRASH_TRIALS_FS) ZARR_CRASH_TRIALS_S3=$(CRASH_TRIALS_S3) \
+	    bash tests/reliability/run.sh
+
+test-reliability-long:
+	$(MAKE) --no-print-directory test-reliability CRASH_TRIALS_FS=500 CRASH_TRIALS_S3=60
+
+bench-durable: lib
+	ZARR_LIB=$(CURDIR)/$(LIBDIR)/libzarr.so bash tests/reliability/bench_durable.sh
+
 # ---- Cloud object stores (issue 6) -------------------------------------------
 # S3 (moto), Azure Blob (Azurite), HTTP and GCS-parsing tests plus fault
 # injection and latency overlap; the tests start and stop their own servers.

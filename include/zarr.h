@@ -259,7 +259,12 @@ int zarr_open(const char *url, int mode, int64_t *root);
  * stores) makes every chunk read-modify-write take an
  * exclusive `flock` on a lock file under `.zarr-locks/` in the store root,
  * so separate processes (MPI ranks) writing parts of one chunk lose
- * nothing; all writers must open with it. Object stores (`s3://`, `az://`,
+ * nothing; all writers must open with it. `{"durable": true}`: on
+ * filesystem stores every write fsyncs the file before renaming it into
+ * place and the directory after (also after deletes and renames), so what a
+ * call reported written survives a power loss; accepted and without effect
+ * on object stores (an acknowledged put is durable) and memory stores.
+ * Object stores (`s3://`, `az://`,
  * `abfs://`, `gs://`, `http(s)://`) take `endpoint`, `region`,
  * `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
  * `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
@@ -508,9 +513,11 @@ int zarr_array_write(int64_t array,
  * the edge chunks outside it to the fill value. zarr-python does not trim
  * those; libzarr does so that growing the array again later shows fill
  * there, not data from before the shrink. The metadata is rewritten in one
- * store write and any consolidated metadata is dropped. Serialised with
- * other resizes and appends of the array in this process; not safe against
- * another process changing the array at the same time.
+ * store write, by compare-and-swap (a change another process made to the
+ * metadata meanwhile, such as an attribute, is kept), and any consolidated
+ * metadata is dropped. Serialised with other resizes and appends of the
+ * array in this process; a shrink racing another process's writes to the
+ * cut-off region is not coordinated.
  *
  * # Safety
  * `new_shape` holds ndim values (may be NULL for a 0-d array).
@@ -521,14 +528,18 @@ int zarr_array_resize(int64_t array, const uint64_t *new_shape);
  * Grow the array by `count` along `axis` and write `buf` there in one call.
  * `buf` holds the slab: the array's shape with `count` on `axis`, C order,
  * native endian, elements of `mem_type` (ZARR_NATIVE = the stored type).
- * Appends (and resizes) of one array are serialised within the process by
- * a per-array lock held across the grow and the write: concurrent appenders
- * lose nothing, the final length is the sum, and each slab lands
- * contiguously in the order the appends took the lock. Other handles to the
- * array in this process are seen (the shape is re-read under the lock).
- * Not safe across processes. A value that does not fit the stored type is
- * ZARR_ERANGE and nothing changes; if the write fails after the grow the
- * shape is put back (best effort).
+ * Safe with concurrent appenders in this and other processes and machines
+ * (filesystem and object stores): the grow is a compare-and-swap of the
+ * metadata that reserves `count` rows at the end as stored at that moment,
+ * retried on conflict, and partial chunks shared with neighbouring slabs
+ * are merged by compare-and-swap too, so every slab lands exactly once and
+ * contiguously and the final length is the sum. Within the process appends
+ * are serialised by a per-array lock held across the grow and the write
+ * (slabs land in the order the appends took it). A value that does not fit
+ * the stored type is ZARR_ERANGE and nothing changes; if the write fails
+ * after the grow, the array keeps the grown shape (the slab reads as fill
+ * where it was not written) and the error is returned: shrinking back could
+ * cut off slabs that other writers appended meanwhile.
  *
  * # Safety
  * `buf` is valid for `buf_bytes` bytes.

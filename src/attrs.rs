@@ -10,7 +10,31 @@
 use crate::array::convert;
 use crate::error::{Error, Result};
 use crate::metadata::{json::special_float, DataType};
-use serde_json::{Number, Value};
+use crate::update::Change;
+use serde_json::{Map, Number, Value};
+
+/// The change that sets attribute `name` to `value`, for
+/// `Group::update_attributes` / `Array::update_attributes`: one attribute
+/// read-modify-written by compare-and-swap, so concurrent puts of other
+/// attributes (threads, processes) are kept (`zarr_attr_put*`).
+pub fn put(name: &str, value: Value) -> impl FnMut(&mut Map<String, Value>) -> Result<Change> + '_ {
+    move |attrs| {
+        if attrs.get(name) == Some(&value) {
+            return Ok(Change::Keep);
+        }
+        attrs.insert(name.to_owned(), value.clone());
+        Ok(Change::Write)
+    }
+}
+
+/// The change that removes attribute `name` (missing: NotFound), as [`put`]
+/// (`zarr_attr_delete`).
+pub fn delete(name: &str) -> impl FnMut(&mut Map<String, Value>) -> Result<Change> + '_ {
+    move |attrs| match attrs.shift_remove(name) {
+        Some(_) => Ok(Change::Write),
+        None => Err(Error::NotFound(format!("attribute \"{name}\""))),
+    }
+}
 
 /// What an attribute holds, as far as typed access is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

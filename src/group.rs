@@ -9,6 +9,7 @@ use crate::metadata::consolidated::{self, Consolidated};
 use crate::metadata::detect::{self, Detected, Kind};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
 use crate::store::{self, join, Store};
+use crate::update::Change;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -481,16 +482,37 @@ impl Group {
 
     pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
         self.check_writable()?;
-        match node::read(self.store.as_ref(), &self.path)? {
-            Some(node::NodeDoc::Group { .. }) => {
-                node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
-            }
-            Some(node::NodeDoc::Array(_)) => self.open_array("")?.set_attributes(attrs),
-            // Attributes on an implicit group need its metadata: written now.
-            None if self.is_implicit_group(&self.path)? => {
-                node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
-            }
-            None => Err(Error::NotFound(format!("group \"{}\"", self.path))),
+        match crate::update::replace_attributes(self.store.as_ref(), &self.path, &attrs) {
+            Err(Error::NotFound(_)) => self.set_implicit_attributes(|a| {
+                *a = attrs.clone();
+                Ok(Change::Write)
+            }),
+            r => r.map(|_| ()),
+        }
+    }
+
+    /// Attributes on an implicit group need its metadata: written now.
+    /// (Not by compare-and-swap: the document does not exist yet, and a
+    /// concurrent creator of the same group writes the same kind of node.)
+    fn set_implicit_attributes(&self, mut f: impl FnMut(&mut Map<String, Value>) -> Result<Change>) -> Result<()> {
+        if !self.is_implicit_group(&self.path)? {
+            return Err(Error::NotFound(format!("group \"{}\"", self.path)));
+        }
+        let mut attrs = Map::new();
+        f(&mut attrs)?;
+        node::write_group(self.store.as_ref(), &self.path, self.format, &attrs)
+    }
+
+    /// Change the attributes in place by `f` as they are stored now, by
+    /// compare-and-swap ([`crate::update`]): concurrent updates of other
+    /// attributes, in this process or others, are kept. `f` may run more
+    /// than once.
+    pub fn update_attributes(&self, f: impl FnMut(&mut Map<String, Value>) -> Result<Change>) -> Result<()> {
+        self.check_writable()?;
+        let mut f = f;
+        match crate::update::update_attributes(self.store.as_ref(), &self.path, &mut f) {
+            Err(Error::NotFound(_)) => self.set_implicit_attributes(f),
+            r => r.map(|_| ()),
         }
     }
 }

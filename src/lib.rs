@@ -7,6 +7,7 @@
 //!   stores (feature `cloud`, on by default), and [`store::ByteSource`] (one pinned version of a value)
 //! - [`metadata`]: documents only: v2/v3 documents, data types, fill values,
 //!   consolidated metadata -> [`metadata::ArrayMetadata`] (codecs as metadata)
+//! - [`update`]: the one metadata-update function (compare-and-swap, retried)
 //! - [`codec`]: one file per codec, the registry, the chain built from the
 //!   metadata, partial decoders over byte sources (sharding: ranged, coalesced)
 //! - [`array`]: selections, the read loop, the write loop, type conversion
@@ -39,6 +40,7 @@ pub mod group;
 mod jni;
 pub mod metadata;
 pub mod store;
+pub mod update;
 
 /// Consolidated metadata (lives with the other documents in [`metadata`]).
 pub use metadata::consolidated;

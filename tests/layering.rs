@@ -11,6 +11,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("error", &["error.rs"]),
     ("store", &["store"]),
     ("metadata", &["metadata"]),
+    ("update", &["update.rs"]),
     ("codec", &["codec"]),
     ("array", &["array"]),
     ("group", &["group.rs"]),

@@ -126,21 +126,33 @@ impl Array {
     pub fn set_attributes(&self, attrs: Map<String, Value>) -> Result<()> {
         self.check_writable()?;
         self.check_exists()?;
-        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
-        let mut m = (**guard).clone();
-        m.replace_attributes(attrs);
-        if m.format == crate::metadata::ZarrFormat::V2 {
-            // v2 keeps dimension names in the attributes (xarray convention).
-            m.dimension_names = m
-                .attributes
-                .get("_ARRAY_DIMENSIONS")
-                .and_then(Value::as_array)
-                .filter(|a| a.len() == m.shape.len())
-                .map(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect());
+        let doc = crate::update::replace_attributes(self.store.as_ref(), &self.path, &attrs)?;
+        self.install_metadata(doc)
+    }
+
+    /// Change the attributes in place by `f` as they are stored now, by
+    /// compare-and-swap ([`crate::update`]): concurrent updates of other
+    /// attributes, in this process or others, are kept. `f` may run more
+    /// than once.
+    pub fn update_attributes(
+        &self,
+        f: impl FnMut(&mut Map<String, Value>) -> Result<crate::update::Change>,
+    ) -> Result<()> {
+        self.check_writable()?;
+        self.check_exists()?;
+        let doc = crate::update::update_attributes(self.store.as_ref(), &self.path, f)?;
+        self.install_metadata(doc)
+    }
+
+    /// Take the metadata an update stored as this handle's.
+    fn install_metadata(&self, doc: node::NodeDoc) -> Result<()> {
+        match doc {
+            node::NodeDoc::Array(m) => {
+                *self.meta.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(*m);
+                Ok(())
+            }
+            node::NodeDoc::Group { .. } => Err(Error::NotFound(format!("array \"{}\" was deleted", self.path))),
         }
-        node::write_array(self.store.as_ref(), &self.path, &m)?;
-        *guard = Arc::new(m);
-        Ok(())
     }
 
     pub fn dimension_names(&self) -> Option<Vec<Option<String>>> {
@@ -152,31 +164,31 @@ impl Array {
     pub fn set_dimension_names(&self, names: Option<Vec<Option<String>>>) -> Result<()> {
         self.check_writable()?;
         self.check_exists()?;
-        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
-        let mut m = (**guard).clone();
-        if let Some(n) = &names {
-            if n.len() != m.shape.len() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} dimension names for {} dimensions",
-                    n.len(),
-                    m.shape.len()
-                )));
-            }
-        }
-        if m.format == crate::metadata::ZarrFormat::V2 {
-            match &names {
-                Some(n) if n.iter().any(Option::is_none) => {
-                    return Err(Error::InvalidArgument(
-                        "v2 _ARRAY_DIMENSIONS needs a name (not null) for every dimension".into(),
-                    ))
+        let m = crate::update::update_array(self.store.as_ref(), &self.path, |m| {
+            if let Some(n) = &names {
+                if n.len() != m.shape.len() {
+                    return Err(Error::InvalidArgument(format!(
+                        "{} dimension names for {} dimensions",
+                        n.len(),
+                        m.shape.len()
+                    )));
                 }
-                Some(n) => m.attributes.insert("_ARRAY_DIMENSIONS".into(), serde_json::json!(n)),
-                None => m.attributes.remove("_ARRAY_DIMENSIONS"),
-            };
-        }
-        m.dimension_names = names;
-        node::write_array(self.store.as_ref(), &self.path, &m)?;
-        *guard = Arc::new(m);
+            }
+            if m.format == crate::metadata::ZarrFormat::V2 {
+                match &names {
+                    Some(n) if n.iter().any(Option::is_none) => {
+                        return Err(Error::InvalidArgument(
+                            "v2 _ARRAY_DIMENSIONS needs a name (not null) for every dimension".into(),
+                        ))
+                    }
+                    Some(n) => m.attributes.insert("_ARRAY_DIMENSIONS".into(), serde_json::json!(n)),
+                    None => m.attributes.remove("_ARRAY_DIMENSIONS"),
+                };
+            }
+            m.dimension_names = names.clone();
+            Ok(crate::update::Change::Write)
+        })?;
+        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(m);
         Ok(())
     }
 

@@ -9,12 +9,19 @@
 //!
 //! Resizes and appends of one array are serialised within the process by a
 //! lock keyed by the array's location (so separate handles to one array
-//! share it). Nothing coordinates separate processes.
+//! share it). Across processes and machines the shape changes by
+//! compare-and-swap of the metadata document ([`crate::update`]): an append
+//! reserves its slab by swapping in the grown shape (retrying on the shape
+//! another writer swapped in first), then writes the slab there. Partial
+//! chunks at a slab's edges, which neighbouring slabs share, are
+//! read-modify-written by compare-and-swap too, so concurrent appenders in
+//! any number of processes lose nothing.
 
 use super::{convert, lock_chunk, Array, Selection};
 use crate::error::{Error, Result};
 use crate::metadata::{node, ArrayMetadata, DataType};
 use crate::store::join;
+use crate::update::Change;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
@@ -70,9 +77,16 @@ impl Array {
         if new_shape.iter().zip(&old.shape).any(|(n, o)| n < o) {
             self.trim(old, new_shape)?;
         }
-        let mut m = old.clone();
-        m.shape = new_shape.to_vec();
-        node::write_array(self.store.as_ref(), &self.path, &m)?;
+        let m = crate::update::update_array(self.store.as_ref(), &self.path, |m| {
+            if m.shape.len() != nd {
+                return Err(Error::InvalidArgument(format!(
+                    "array \"{}\" changed rank meanwhile",
+                    self.path
+                )));
+            }
+            m.shape = new_shape.to_vec();
+            Ok(Change::Write)
+        })?;
         let m = Arc::new(m);
         *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m.clone();
         Ok(m)
@@ -108,7 +122,7 @@ impl Array {
                     if old.dtype.is_vlen() {
                         self.write_values_with(old, &sel, &vec![fill; n])?;
                     } else {
-                        self.write_with(old, &sel, old.dtype, &fill.repeat(n))?;
+                        self.write_with(old, &sel, old.dtype, &fill.repeat(n), false)?;
                     }
                 }
             }
@@ -129,15 +143,17 @@ impl Array {
 
     /// Grow the array by `count` along `axis` and write `input` (the slab:
     /// the shape with `count` on `axis`, C order, elements of `mem_type`)
-    /// there, in one call. Appends (and resizes) to one array are serialised
-    /// within the process by a lock held across the resize and the write, so
-    /// concurrent appenders lose nothing: the final length along `axis` is
-    /// the sum, and each slab lands contiguously in the order the appends
-    /// took the lock. The shape is re-read from the store under the lock, so
-    /// separate handles to the array in this process may append too. Not
-    /// safe across processes. A value that does not fit the stored type is
-    /// an error before anything changes; if the write fails after the grow,
-    /// the shape is put back.
+    /// there, in one call. Safe with concurrent appenders and resizers in
+    /// this and other processes and machines: the grow is a compare-and-swap
+    /// of the metadata that reserves `count` rows at the end as it is stored
+    /// then (retried on conflict), so every slab lands exactly once and
+    /// contiguously, and the final length is the sum. Within the process
+    /// appends are serialised by a lock held across the grow and the write
+    /// (slabs land in the order the appends took it). A value that does not
+    /// fit the stored type is an error before anything changes. If the
+    /// write fails after the grow, the grown shape stays (the slab reads as
+    /// fill where it was not written) and the error is returned: shrinking
+    /// back could cut off slabs other writers appended meanwhile.
     pub fn append(&self, axis: usize, count: u64, mem_type: DataType, input: &[u8]) -> Result<()> {
         self.check_writable()?;
         self.check_exists()?;
@@ -168,20 +184,38 @@ impl Array {
         }
         convert::check_mem_type(meta.dtype, mem_type)?;
         convert::check_all(input, mem_type, meta.dtype)?;
-        let mut new_shape = meta.shape.clone();
-        new_shape[axis] = new_shape[axis]
-            .checked_add(count)
-            .ok_or_else(|| Error::InvalidArgument("shape overflows".into()))?;
-        let grown = self.resize_locked(&meta, &new_shape)?;
-        let mut start = vec![0u64; nd];
-        start[axis] = meta.shape[axis];
-        let written = Selection::new(&grown.shape, &start, &slab, None)
-            .and_then(|sel| self.write_with(&grown, &sel, mem_type, input));
-        if let Err(e) = written {
-            // Best effort: the caller sees the error either way.
-            let _ = self.resize_locked(&grown, &meta.shape);
-            return Err(e);
-        }
-        Ok(())
+        // Reserve rows [start, start + count) on the shape as stored at the
+        // moment of the swap (another process may have appended since the
+        // reload above).
+        let mut start = 0u64;
+        let grown = crate::update::update_array(self.store.as_ref(), &self.path, |m| {
+            if m.shape.len() != nd || (0..nd).any(|d| d != axis && m.shape[d] != meta.shape[d]) {
+                return Err(Error::InvalidArgument(format!(
+                    "array \"{}\" was resized along another axis meanwhile: the slab no longer fits",
+                    self.path
+                )));
+            }
+            start = m.shape[axis];
+            m.shape[axis] = start
+                .checked_add(count)
+                .ok_or_else(|| Error::InvalidArgument("shape overflows".into()))?;
+            // Such a shape could not be opened again.
+            crate::metadata::check_extents(&m.shape)?;
+            Ok(Change::Write)
+        })?;
+        let grown = Arc::new(grown);
+        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = grown.clone();
+        let mut origin = vec![0u64; nd];
+        origin[axis] = start;
+        let sel = Selection::new(&grown.shape, &origin, &slab, None)?;
+        // Chunks at the slab's edges are shared with neighbouring slabs:
+        // compare-and-swap their read-modify-writes on every store. The
+        // last chunk along `axis` is written as if wholly in bounds: rows
+        // past this slab's end may already belong to a slab another process
+        // appended after ours, and must be merged, not overwritten by fill.
+        let mut wide = (*grown).clone();
+        let c = wide.chunk_shape[axis];
+        wide.shape[axis] = wide.shape[axis].div_ceil(c).saturating_mul(c);
+        self.write_with(&wide, &sel, mem_type, input, true)
     }
 }

@@ -11,7 +11,9 @@
 //! so the lock is held only while the inner chunks that need their old
 //! contents are decoded and encoded again (on this thread: a pool thread
 //! waiting under a lock could steal a task that takes the same lock stripe
-//! and deadlock).
+//! and deadlock). Across processes the chunk lock is the store's key lock
+//! (`process_locks`), or compare-and-swap where the store asks for it
+//! (object stores) and for appends: see [`Array::read_modify_write`].
 
 use super::selection::{ChunkTask, DimPiece};
 use super::{buffer_bytes, convert, for_each_run, lock_chunk, pool, Array, Selection};
@@ -19,6 +21,7 @@ use crate::codec::sharding::{linear, ShardingCodec};
 use crate::error::Result;
 use crate::metadata::fill::is_all_fill;
 use crate::metadata::{ArrayMetadata, DataType};
+use crate::store::{update_key, Update};
 use rayon::prelude::*;
 
 /// What one write call stores: the selection, the caller's (checked) input
@@ -32,6 +35,9 @@ struct Input<'a> {
     values: &'a [&'a [u8]],
     /// Store chunks that are all fill value too.
     write_empty: bool,
+    /// Read-modify-writes by compare-and-swap even where the store does not
+    /// ask for it (appends: writers in other processes share edge chunks).
+    cas: bool,
     /// Chunk buffers of this call, reused by its tasks: fresh buffers of
     /// tens of MiB come from mmap, and faulting their pages in costs as much
     /// as the copy into them. Freed when the call returns.
@@ -100,16 +106,18 @@ impl Array {
         convert::check_mem_type(meta.dtype, mem_type)?;
         // All or nothing for conversion errors: check before touching the store.
         convert::check_all(input, mem_type, meta.dtype)?;
-        self.write_with(&meta, sel, mem_type, input)
+        self.write_with(&meta, sel, mem_type, input, false)
     }
 
-    /// Write an already checked input under the given metadata.
+    /// Write an already checked input under the given metadata; `cas`: see
+    /// [`Input::cas`].
     pub(super) fn write_with(
         &self,
         meta: &ArrayMetadata,
         sel: &Selection,
         mem_type: DataType,
         input: &[u8],
+        cas: bool,
     ) -> Result<()> {
         self.write_input(Input {
             meta,
@@ -118,6 +126,7 @@ impl Array {
             input,
             values: &[],
             write_empty: self.write_empty_chunks(),
+            cas,
             scratch: Default::default(),
         })
     }
@@ -131,6 +140,7 @@ impl Array {
             input: &[],
             values,
             write_empty: self.write_empty_chunks(),
+            cas: false,
             scratch: Default::default(),
         })
     }
@@ -158,13 +168,13 @@ impl Array {
             Some(sh) => {
                 let update = ShardUpdate::new(w, sh, t, &key)?;
                 if update.needs_old() {
-                    self.read_modify_write(&key, |old| update.finish(old.as_deref()))
+                    self.read_modify_write(w, &key, |old| update.finish(old.as_deref()))
                 } else {
                     self.store_chunk(&key, update.finish(None)?)
                 }
             }
             None if covers_chunk(w.meta, t) => self.store_chunk(&key, self.encode_chunk(w, t, &key, true, None)?),
-            None => self.read_modify_write(&key, |old| self.encode_chunk(w, t, &key, false, old)),
+            None => self.read_modify_write(w, &key, |old| self.encode_chunk(w, t, &key, false, old)),
         }
     }
 
@@ -176,16 +186,49 @@ impl Array {
     /// of the old value and may run more than once: a store that detects a
     /// concurrent writer between the read and the write (a conditional put)
     /// retries with the value stored now.
-    pub(super) fn read_modify_write(
+    ///
+    /// With compare-and-swap (the store asks for it: object stores, where
+    /// the ETag comes with the read; or [`Input::cas`]) no key lock is
+    /// taken: [`update_key`] stores the new value only if nobody stored the
+    /// key since the read, else updates again on the new value, so no writer
+    /// in any process or machine loses an update, at the cost of one decode,
+    /// merge and encode more per collision. A delete cannot be conditional:
+    /// there a stored chunk that becomes all fill is stored as such (an
+    /// empty shard, a chunk of fill), which reads the same.
+    fn read_modify_write(
         &self,
+        w: &Input,
         key: &str,
         mut update: impl FnMut(Option<Vec<u8>>) -> Result<Option<Vec<u8>>>,
     ) -> Result<()> {
         let _guard = lock_chunk(self.store.id(), key);
+        if w.cas || self.store.conditional_chunk_writes() {
+            return update_key(self.store.as_ref(), key, |stored| {
+                let existed = stored.is_some();
+                Ok(match update(stored.map(<[u8]>::to_vec))? {
+                    Some(new) => Update::Put(new),
+                    None if existed => Update::Put(self.empty_chunk(w.meta)?),
+                    None => Update::Keep,
+                })
+            })
+            .map(|_| ());
+        }
         let _process_guard = self.store.lock_key(key)?;
         let old = self.store.get(key)?;
         let new = update(old)?;
         self.put(key, new)
+    }
+
+    /// A stored chunk (or shard) that reads as all fill value.
+    fn empty_chunk(&self, meta: &ArrayMetadata) -> Result<Vec<u8>> {
+        match self.chain.sharding() {
+            Some(sh) => sh.empty_shard(&meta.chunk_shape),
+            None => {
+                let fill = meta.fill_value.as_bytes();
+                let n = meta.chunk_shape.iter().product::<u64>() as usize;
+                self.chain.encode(fill.repeat(n), &meta.chunk_shape)
+            }
+        }
     }
 
     /// Store a chunk's new value made from the input alone (None: delete

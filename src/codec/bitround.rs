@@ -118,7 +118,8 @@ impl BytesCodec for BitRoundCodec {
         Ok(input)
     }
 
-    fn decode(&self, input: Vec<u8>, _decoded_len: Option<usize>) -> Result<Vec<u8>> {
+    fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
+        super::check_decoded_len(NAME, input.len(), decoded_len)?;
         Ok(input)
     }
 

@@ -109,8 +109,10 @@ impl BytesCodec for FixedScaleOffsetCodec {
             .saturating_add(1 << 16)
     }
 
-    fn decode(&self, input: Vec<u8>, _decoded_len: Option<usize>) -> Result<Vec<u8>> {
+    fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
         self.check(input.len(), self.astype)?;
+        let decodes_to = input.len() / self.astype.kind.size() * self.dtype.kind.size();
+        super::check_decoded_len(NAME, decodes_to, decoded_len)?;
         let (d, a) = (self.dtype, self.astype);
         Ok(if a.kind == Kind::F32 {
             let (o, s) = (self.offset as f32, self.scale as f32);

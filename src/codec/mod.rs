@@ -68,6 +68,20 @@ pub(crate) fn dtype_entry(cfg: &serde_json::Map<String, Value>, key: &str, name:
     }
 }
 
+/// A decode that knows its exact output size (`decoded_len`) must produce
+/// exactly that, as [`BytesCodec::decode`] promises: `ZARR_ECODEC` naming
+/// the codec otherwise. For filters whose output size follows from the input
+/// size, checked before decoding (found by fuzzing: shuffle, bitround,
+/// quantize and fixedscaleoffset returned whatever size their input gave).
+pub(crate) fn check_decoded_len(name: &str, decodes_to: usize, decoded_len: Option<usize>) -> Result<()> {
+    match decoded_len {
+        Some(want) if want != decodes_to => Err(crate::error::Error::Codec(format!(
+            "{name}: input decodes to {decodes_to} bytes, expected {want}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// What a bytes->bytes codec may need to know about the data it receives.
 #[derive(Debug, Clone, Copy)]
 pub struct CodecContext {

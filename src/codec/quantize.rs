@@ -130,8 +130,10 @@ impl BytesCodec for QuantizeCodec {
         })
     }
 
-    fn decode(&self, input: Vec<u8>, _decoded_len: Option<usize>) -> Result<Vec<u8>> {
+    fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
         self.check(input.len(), self.astype)?;
+        let decodes_to = input.len() / self.astype.kind.size() * self.dtype.kind.size();
+        super::check_decoded_len(NAME, decodes_to, decoded_len)?;
         let (d, a) = (self.dtype, self.astype);
         Ok(with_prim!(a.kind, A => {
             let v = load_as::<A, A>(&input, a.big_endian);

@@ -239,6 +239,16 @@ impl ShardingCodec {
         if chunks.iter().all(Option::is_none) {
             return Ok(None);
         }
+        self.build(chunks, shard_shape).map(Some)
+    }
+
+    /// A shard without inner chunks (only its index): reads as fill value.
+    pub fn empty_shard(&self, shard_shape: &[u64]) -> Result<Vec<u8>> {
+        let n = self.grid(shard_shape).iter().product::<u64>() as usize;
+        self.build(&vec![None; n], shard_shape)
+    }
+
+    fn build(&self, chunks: &[Option<&[u8]>], shard_shape: &[u64]) -> Result<Vec<u8>> {
         let grid = self.grid(shard_shape);
         let isize = self.index_bytes(chunks.len());
         let data: usize = chunks.iter().flatten().map(|c| c.len()).sum();
@@ -268,7 +278,7 @@ impl ShardingCodec {
         if !self.index_at_start {
             out.extend_from_slice(&index);
         }
-        Ok(Some(out))
+        Ok(out)
     }
 }
 

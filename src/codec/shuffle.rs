@@ -85,8 +85,9 @@ impl BytesCodec for ShuffleCodec {
         Ok(out)
     }
 
-    fn decode(&self, input: Vec<u8>, _decoded_len: Option<usize>) -> Result<Vec<u8>> {
+    fn decode(&self, input: Vec<u8>, decoded_len: Option<usize>) -> Result<Vec<u8>> {
         self.check(input.len())?;
+        super::check_decoded_len(NAME, input.len(), decoded_len)?;
         if self.elementsize <= 1 {
             return Ok(input);
         }

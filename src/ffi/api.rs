@@ -84,7 +84,12 @@ pub unsafe extern "C" fn zarr_open(url: *const c_char, mode: c_int, root: *mut i
 /// stores) makes every chunk read-modify-write take an
 /// exclusive `flock` on a lock file under `.zarr-locks/` in the store root,
 /// so separate processes (MPI ranks) writing parts of one chunk lose
-/// nothing; all writers must open with it. Object stores (`s3://`, `az://`,
+/// nothing; all writers must open with it. `{"durable": true}`: on
+/// filesystem stores every write fsyncs the file before renaming it into
+/// place and the directory after (also after deletes and renames), so what a
+/// call reported written survives a power loss; accepted and without effect
+/// on object stores (an acknowledged put is durable) and memory stores.
+/// Object stores (`s3://`, `az://`,
 /// `abfs://`, `gs://`, `http(s)://`) take `endpoint`, `region`,
 /// `allow_http`, `anonymous`, `max_concurrency`, `retries`, `timeout_ms`,
 /// `connect_timeout_ms`, `retry_timeout_ms`, `backoff_ms`,
@@ -661,9 +666,11 @@ pub unsafe extern "C" fn zarr_array_write(
 /// the edge chunks outside it to the fill value. zarr-python does not trim
 /// those; libzarr does so that growing the array again later shows fill
 /// there, not data from before the shrink. The metadata is rewritten in one
-/// store write and any consolidated metadata is dropped. Serialised with
-/// other resizes and appends of the array in this process; not safe against
-/// another process changing the array at the same time.
+/// store write, by compare-and-swap (a change another process made to the
+/// metadata meanwhile, such as an attribute, is kept), and any consolidated
+/// metadata is dropped. Serialised with other resizes and appends of the
+/// array in this process; a shrink racing another process's writes to the
+/// cut-off region is not coordinated.
 ///
 /// # Safety
 /// `new_shape` holds ndim values (may be NULL for a 0-d array).
@@ -681,14 +688,18 @@ pub unsafe extern "C" fn zarr_array_resize(array: i64, new_shape: *const u64) ->
 /// Grow the array by `count` along `axis` and write `buf` there in one call.
 /// `buf` holds the slab: the array's shape with `count` on `axis`, C order,
 /// native endian, elements of `mem_type` (ZARR_NATIVE = the stored type).
-/// Appends (and resizes) of one array are serialised within the process by
-/// a per-array lock held across the grow and the write: concurrent appenders
-/// lose nothing, the final length is the sum, and each slab lands
-/// contiguously in the order the appends took the lock. Other handles to the
-/// array in this process are seen (the shape is re-read under the lock).
-/// Not safe across processes. A value that does not fit the stored type is
-/// ZARR_ERANGE and nothing changes; if the write fails after the grow the
-/// shape is put back (best effort).
+/// Safe with concurrent appenders in this and other processes and machines
+/// (filesystem and object stores): the grow is a compare-and-swap of the
+/// metadata that reserves `count` rows at the end as stored at that moment,
+/// retried on conflict, and partial chunks shared with neighbouring slabs
+/// are merged by compare-and-swap too, so every slab lands exactly once and
+/// contiguously and the final length is the sum. Within the process appends
+/// are serialised by a per-array lock held across the grow and the write
+/// (slabs land in the order the appends took it). A value that does not fit
+/// the stored type is ZARR_ERANGE and nothing changes; if the write fails
+/// after the grow, the array keeps the grown shape (the slab reads as fill
+/// where it was not written) and the error is returned: shrinking back could
+/// cut off slabs that other writers appended meanwhile.
 ///
 /// # Safety
 /// `buf` is valid for `buf_bytes` bytes.
@@ -913,23 +924,15 @@ fn node_attributes(node: i64) -> Result<serde_json::Map<String, Value>, Error> {
     }
 }
 
-/// Change one attribute of any node (None removes it): read, change, write back.
+/// Change one attribute of any node (None removes it) by the core's
+/// compare-and-swap update: other attributes changed meanwhile are kept.
 fn update_attribute(node: i64, name: &str, value: Option<Value>) -> Result<(), Error> {
     let n = handles::get(node)?;
-    let mut attrs = node_attributes(node)?;
-    match value {
-        Some(v) => {
-            attrs.insert(name.to_owned(), v);
-        }
-        None => {
-            if attrs.shift_remove(name).is_none() {
-                return Err(Error::NotFound(format!("attribute \"{name}\"")));
-            }
-        }
-    }
-    match n {
-        Node::Group(g) => g.set_attributes(attrs),
-        Node::Array(a) => a.set_attributes(attrs),
+    match (n, value) {
+        (Node::Group(g), Some(v)) => g.update_attributes(crate::attrs::put(name, v)),
+        (Node::Group(g), None) => g.update_attributes(crate::attrs::delete(name)),
+        (Node::Array(a), Some(v)) => a.update_attributes(crate::attrs::put(name, v)),
+        (Node::Array(a), None) => a.update_attributes(crate::attrs::delete(name)),
     }
 }
 

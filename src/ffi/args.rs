@@ -199,6 +199,9 @@ impl OpenOptions {
         if let Some(v) = o.remove("follow_symlinks") {
             opts.store.follow_symlinks = v.as_bool().ok_or_else(|| bad("follow_symlinks", "true or false", &v))?;
         }
+        if let Some(v) = o.remove("durable") {
+            opts.store.durable = v.as_bool().ok_or_else(|| bad("durable", "true or false", &v))?;
+        }
         if let Some(v) = o.remove("consolidated") {
             opts.store.ignore_consolidated = !v.as_bool().ok_or_else(|| bad("consolidated", "true or false", &v))?;
         }

@@ -8,11 +8,17 @@
 //! from the store, then bumps a per-store generation so that every copy
 //! cached in this process stops being used. Until then, the consolidated copy
 //! wins over the nodes' own documents, as in zarr-python.
+//!
+//! Across processes: dropping and writing the v3 copy are compare-and-swap
+//! updates of the root `zarr.json` (no change to the root made meanwhile is
+//! lost). Consolidation is a snapshot: a node changed by another process
+//! while [`write`] collects may be missing from it or be there in its older
+//! form; consolidate once the writers are done (as zarr-python advises).
 
 use super::node::{self, NodeDoc, NodeKind, V2_ARRAY, V2_ATTRS, V2_CONSOLIDATED, V2_GROUP, V3_META};
 use super::{parse_object, ZarrFormat};
 use crate::error::{Error, Result};
-use crate::store::{join, Store};
+use crate::store::{join, update_key, Store, Update};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -193,13 +199,17 @@ pub fn invalidate(store: &dyn Store, format: ZarrFormat) -> Result<()> {
     match format {
         ZarrFormat::V2 => store.delete(V2_CONSOLIDATED)?,
         ZarrFormat::V3 => {
-            if let Some(bytes) = node::get_document(store, V3_META)? {
-                if let Ok(mut doc) = parse_object(&bytes, V3_META) {
-                    if doc.remove("consolidated_metadata").is_some() {
-                        store.set(V3_META, &node::pretty(&Value::Object(doc)))?;
-                    }
-                }
-            }
+            // A compare-and-swap of the root document: a change another
+            // process makes to the root meanwhile is kept.
+            update_key(store, V3_META, |bytes| {
+                let Some(Ok(mut doc)) = bytes.map(|b| parse_object(b, V3_META)) else {
+                    return Ok(Update::Keep);
+                };
+                Ok(match doc.remove("consolidated_metadata") {
+                    Some(_) => Update::Put(node::pretty(&Value::Object(doc))),
+                    None => Update::Keep,
+                })
+            })?;
         }
     }
     bump(store.id());
@@ -259,20 +269,22 @@ pub fn write(store: &dyn Store, format: ZarrFormat) -> Result<()> {
     collect(store, format, "", &mut nodes)?;
     match format {
         ZarrFormat::V3 => {
-            let bytes = store
-                .get(V3_META)?
-                .ok_or_else(|| Error::NotFound("root zarr.json".into()))?;
-            let mut root = parse_object(&bytes, V3_META)?;
-            if root.get("node_type").and_then(Value::as_str) != Some("group") {
-                return Err(Error::InvalidArgument(
-                    "only a group hierarchy can be consolidated".into(),
-                ));
-            }
-            root.insert(
-                "consolidated_metadata".into(),
-                json!({"kind": "inline", "must_understand": false, "metadata": nodes}),
-            );
-            store.set(V3_META, &node::pretty(&Value::Object(root)))?;
+            // Swapped into the root document, so a change of the root's own
+            // attributes by another process meanwhile is kept.
+            update_key(store, V3_META, |bytes| {
+                let bytes = bytes.ok_or_else(|| Error::NotFound("root zarr.json".into()))?;
+                let mut root = parse_object(bytes, V3_META)?;
+                if root.get("node_type").and_then(Value::as_str) != Some("group") {
+                    return Err(Error::InvalidArgument(
+                        "only a group hierarchy can be consolidated".into(),
+                    ));
+                }
+                root.insert(
+                    "consolidated_metadata".into(),
+                    json!({"kind": "inline", "must_understand": false, "metadata": nodes}),
+                );
+                Ok(Update::Put(node::pretty(&Value::Object(root))))
+            })?;
         }
         ZarrFormat::V2 => {
             let g = store

@@ -1,7 +1,9 @@
 //! A local filesystem directory store. Every write goes to a hidden temporary
 //! file in the target directory and is renamed over the key, so a crash or a
-//! failed write never leaves a torn value (process crashes; surviving power
-//! loss would also need fsync, which this store does not do, for speed).
+//! failed write never leaves a torn value under the key's name (process
+//! crashes). Surviving power loss also needs fsync: the `durable` option
+//! ([`FsStore::with_durable`]) syncs each file before its rename and the
+//! directory after; off by default, for speed.
 
 use super::fs_guard::{self, Found};
 use super::{ListEntry, Store};
@@ -22,6 +24,7 @@ pub struct FsStore {
     canon_root: PathBuf,
     follow_symlinks: bool,
     swept: fs_guard::Swept,
+    durable: bool,
 }
 
 /// Directory (in the store root) holding the per-chunk lock files of
@@ -67,6 +70,7 @@ impl FsStore {
             canon_root: canon,
             follow_symlinks: false,
             swept: Default::default(),
+            durable: false,
         })
     }
 
@@ -83,6 +87,15 @@ impl FsStore {
             return Ok(());
         }
         fs_guard::check_inside(&self.root, &self.canon_root, key, verb)
+    }
+
+    /// Fsync data and directory entries before a write returns: every
+    /// written file before it is renamed over its key, its directory after
+    /// the rename, new directories' parents, and directories after deletes
+    /// and renames.
+    pub fn with_durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
+        self
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -106,6 +119,71 @@ fn create_temp(dir: &std::path::Path) -> std::io::Result<(PathBuf, File)> {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
+        }
+    }
+}
+
+impl FsStore {
+    /// An exclusive `flock` on `.zarr-locks/<key>.lock`, shared with other
+    /// processes (on NFSv4 and on Lustre mounted with `-o flock`, with other
+    /// hosts), held until the guard drops.
+    fn flock_sidecar(&self, key: &str) -> Result<super::KeyLock> {
+        use std::os::fd::AsRawFd;
+        let path = self.root.join(LOCK_DIR).join(format!("{key}.lock"));
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(format!("lock for {key}"), e))?;
+        }
+        let f = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(format!("lock for {key}"), e))?;
+        loop {
+            // SAFETY: a valid open descriptor owned by `f`; flock only reads it.
+            if unsafe { flock(f.as_raw_fd(), LOCK_EX) } == 0 {
+                return Ok(super::KeyLock { _file: Some(f) });
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != ErrorKind::Interrupted {
+                return Err(Error::io(format!("lock for {key}"), e));
+            }
+        }
+    }
+
+    /// `fs::create_dir_all`; when durable, each directory it makes is
+    /// synced into its parent.
+    fn create_dirs(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        if !self.durable || dir.is_dir() {
+            return fs::create_dir_all(dir);
+        }
+        if let Some(parent) = dir.parent() {
+            self.create_dirs(parent)?;
+        }
+        match fs::create_dir(dir) {
+            Ok(()) => self.sync_dir(dir.parent().unwrap_or(dir)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// When durable: fsync a directory, so the entries just made, renamed
+    /// or removed in it survive a power loss.
+    fn sync_dir(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        if self.durable {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    /// When durable: fsync the directory holding `key` (after a delete or rename).
+    fn sync_parent(&self, key: &str) -> Result<()> {
+        match self.path(key).parent() {
+            Some(d) if self.durable => match self.sync_dir(d) {
+                Err(e) if e.kind() != ErrorKind::NotFound => Err(Error::io(key, e)),
+                _ => Ok(()),
+            },
+            _ => Ok(()),
         }
     }
 }
@@ -169,7 +247,7 @@ impl Store for FsStore {
         // and a mkdir + stat per chunk is wasted.
         let (tmp, mut f) = match create_temp(dir) {
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                fs::create_dir_all(dir).map_err(|e| Error::io(key, e))?;
+                self.create_dirs(dir).map_err(|e| Error::io(key, e))?;
                 create_temp(dir)
             }
             r => r,
@@ -179,8 +257,12 @@ impl Store for FsStore {
         self.swept.sweep(dir, TMP_PREFIX);
         let result = (|| {
             f.write_all(value)?;
+            if self.durable {
+                f.sync_all()?;
+            }
             drop(f);
-            fs::rename(&tmp, &path)
+            fs::rename(&tmp, &path)?;
+            self.sync_dir(dir)
         })();
         if let Err(e) = result {
             let _ = fs::remove_file(&tmp);
@@ -193,33 +275,32 @@ impl Store for FsStore {
         if !self.process_locks {
             return Ok(super::KeyLock::default());
         }
-        use std::os::fd::AsRawFd;
-        let path = self.root.join(LOCK_DIR).join(format!("{key}.lock"));
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| Error::io(format!("lock for {key}"), e))?;
+        self.flock_sidecar(key)
+    }
+
+    /// Compare-and-swap under the key's lock file (the one `process_locks`
+    /// uses): every `put_if` of a key, from any process on any host that
+    /// shares the filesystem, takes the `flock`, compares the digest of the
+    /// current value and renames the new one in. Plain `set`s do not take
+    /// it; writers that must not lose updates use `put_if` (metadata
+    /// always) or `process_locks` (chunks).
+    fn put_if(&self, key: &str, value: &[u8], condition: &super::Condition) -> Result<bool> {
+        let _lock = self.flock_sidecar(key)?;
+        let holds = match (condition, self.get(key)?) {
+            (super::Condition::Absent, None) => true,
+            (super::Condition::Matches(v), Some(now)) => super::Version::of_bytes(&now) == *v,
+            _ => false,
+        };
+        if holds {
+            self.set(key, value)?;
         }
-        let f = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(format!("lock for {key}"), e))?;
-        loop {
-            // SAFETY: a valid open descriptor owned by `f`; flock only reads it.
-            if unsafe { flock(f.as_raw_fd(), LOCK_EX) } == 0 {
-                return Ok(super::KeyLock { _file: Some(f) });
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != ErrorKind::Interrupted {
-                return Err(Error::io(format!("lock for {key}"), e));
-            }
-        }
+        Ok(holds)
     }
 
     fn delete(&self, key: &str) -> Result<()> {
         self.check_inside(key, "delete")?;
         match fs::remove_file(self.path(key)) {
-            Ok(()) => Ok(()),
+            Ok(()) => self.sync_parent(key),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io(key, e)),
         }
@@ -232,7 +313,7 @@ impl Store for FsStore {
         // remove_dir_all removes a link at `prefix` (or below it), never its target.
         self.check_inside(prefix, "delete")?;
         match fs::remove_dir_all(self.path(prefix)) {
-            Ok(()) => Ok(()),
+            Ok(()) => self.sync_parent(prefix),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io(prefix, e)),
         }
@@ -250,12 +331,14 @@ impl Store for FsStore {
             return Err(Error::Exists(format!("\"{to}\"")));
         }
         if let Some(parent) = dst.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io(to, e))?;
+            self.create_dirs(parent).map_err(|e| Error::io(to, e))?;
         }
         fs::rename(&src, &dst).map_err(|e| match e.kind() {
             ErrorKind::NotFound => Error::NotFound(format!("\"{from}\"")),
             _ => Error::io(from, e),
-        })
+        })?;
+        self.sync_parent(from)?;
+        self.sync_parent(to)
     }
 
     fn list_dir(&self, prefix: &str) -> Result<Vec<ListEntry>> {

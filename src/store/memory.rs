@@ -142,6 +142,19 @@ impl Store for MemoryStore {
     fn exists(&self, key: &str) -> Result<bool> {
         Ok(self.read().contains_key(key))
     }
+    fn put_if(&self, key: &str, value: &[u8], condition: &super::Condition) -> Result<bool> {
+        // Check and store under one write lock: atomic for the process.
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        let holds = match (condition, map.get(key)) {
+            (super::Condition::Absent, None) => true,
+            (super::Condition::Matches(v), Some(now)) => super::Version::of_bytes(now) == *v,
+            _ => false,
+        };
+        if holds {
+            map.insert(key.to_owned(), Arc::new(value.to_vec()));
+        }
+        Ok(holds)
+    }
 }
 
 #[cfg(test)]

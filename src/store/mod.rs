@@ -137,6 +137,149 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn lock_key(&self, _key: &str) -> Result<KeyLock> {
         Ok(KeyLock::default())
     }
+    /// The value with its [`Version`], or None if the key does not exist:
+    /// the first half of a compare-and-swap ([`Store::put_if`]). The default
+    /// (and the local stores) use a digest of the value; object stores the
+    /// ETag / version the store returns with the bytes.
+    fn get_with_version(&self, key: &str) -> Result<Option<(Vec<u8>, Version)>> {
+        Ok(self.get(key)?.map(|v| {
+            let version = Version::of_bytes(&v);
+            (v, version)
+        }))
+    }
+    /// Store `value` only if the key is as `condition` says (absent, or at
+    /// the version [`Store::get_with_version`] returned), atomically with
+    /// respect to every other `put_if` on the key: from other threads,
+    /// processes and machines. `Ok(false)`: the condition did not hold
+    /// (someone else wrote first; read again and retry). Stores that cannot
+    /// do it (the default) are Unsupported: [`update_key`] then falls back
+    /// to a plain read-modify-write, safe within the process only.
+    fn put_if(&self, key: &str, value: &[u8], condition: &Condition) -> Result<bool> {
+        let _ = (value, condition);
+        Err(Error::Unsupported(format!(
+            "conditional writes of \"{key}\" on store \"{}\"",
+            self.id()
+        )))
+    }
+    /// Whether read-modify-writes of chunks should use [`Store::put_if`]
+    /// (object stores: the ETag comes with the read, so it costs no extra
+    /// request). Local stores say no: the filesystem coordinates chunk
+    /// writers with `process_locks`, a memory store is its process's own.
+    fn conditional_chunk_writes(&self) -> bool {
+        false
+    }
+}
+
+/// The version of a stored value, as [`Store::get_with_version`] returns it:
+/// an object store's ETag and (where the store keeps them) version id, or a
+/// digest of the bytes for local stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub e_tag: Option<String>,
+    pub version: Option<String>,
+}
+
+impl Version {
+    /// The SHA-256 of `value`: a stand-in for an ETag where the store has
+    /// none (the filesystem's compare-and-swap compares it under the key's
+    /// lock file). Collision-resistant, so a changed value never passes
+    /// for the one read, and stable (std's hasher is not promised to be the
+    /// same across builds).
+    pub fn of_bytes(value: &[u8]) -> Version {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(value);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Version {
+            e_tag: Some(hex),
+            version: None,
+        }
+    }
+}
+
+/// What [`Store::put_if`] requires of the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// The key must not exist.
+    Absent,
+    /// The key must hold this version.
+    Matches(Version),
+}
+
+impl Condition {
+    /// The condition that a read returning `version` saw.
+    pub fn from_read(version: Option<Version>) -> Condition {
+        version.map_or(Condition::Absent, Condition::Matches)
+    }
+}
+
+/// What an [`update_key`] step decides.
+#[derive(Debug)]
+pub enum Update {
+    /// Store this value (only if nobody wrote the key since the read).
+    Put(Vec<u8>),
+    /// Leave the key as it is.
+    Keep,
+}
+
+/// How many conflicting writes [`update_key`] tolerates before giving up.
+pub(crate) const MAX_UPDATE_ATTEMPTS: u32 = 2000;
+
+/// Read-modify-write one key by compare-and-swap: read the value with its
+/// version, let `f` compute the new value from it, store that only if the
+/// key is unchanged, and on a conflict read again and retry (bounded, with
+/// jittered exponential backoff from 1 ms to 50 ms). No update is lost, with
+/// writers in other threads, processes or machines, as long as they all
+/// write the key through `put_if`. `f` may run several times; it sees each
+/// attempt's current value. Returns the value the key holds afterwards
+/// (None: absent and kept so). Stores without conditional writes fall back
+/// to one plain read and write (callers hold an in-process lock).
+///
+/// A conditional put whose success reply is lost, and which the object store
+/// client then retries, reports a conflict with our own write; the update
+/// then runs again on top of itself (an append grows twice, its second slab
+/// reads as fill). Finding our own bytes on the re-read cannot tell this
+/// from another writer that computed the same value (two appends from one
+/// shape), so it is not taken as success: a duplicated step is visible, a
+/// lost one would not be.
+pub fn update_key(
+    store: &dyn Store,
+    key: &str,
+    mut f: impl FnMut(Option<&[u8]>) -> Result<Update>,
+) -> Result<Option<Vec<u8>>> {
+    for attempt in 0..MAX_UPDATE_ATTEMPTS {
+        let current = store.get_with_version(key)?;
+        let (value, version) = match current {
+            Some((v, ver)) => (Some(v), Some(ver)),
+            None => (None, None),
+        };
+        let new = match f(value.as_deref())? {
+            Update::Keep => return Ok(value),
+            Update::Put(new) => new,
+        };
+        match store.put_if(key, &new, &Condition::from_read(version)) {
+            Ok(true) => return Ok(Some(new)),
+            Ok(false) => backoff(attempt),
+            Err(Error::Unsupported(_)) => {
+                store.set(key, &new)?;
+                return Ok(Some(new));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::Io(format!(
+        "updating \"{key}\" at {}: gave up after {MAX_UPDATE_ATTEMPTS} conflicting writes by others",
+        store.id()
+    )))
+}
+
+/// Sleep before retry `attempt` (0-based) of a conflicting update: a random
+/// time up to 1 ms * 2^attempt, at most 50 ms, so that writers which
+/// collided spread out instead of colliding again.
+pub fn backoff(attempt: u32) {
+    use std::hash::{BuildHasher, Hasher};
+    let cap_us = (1000u64 << attempt.min(6)).min(50_000);
+    let r = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    std::thread::sleep(std::time::Duration::from_micros(200 + r % cap_us));
 }
 
 /// A cross-process lock on one key, released when dropped (closing the
@@ -161,6 +304,12 @@ pub struct StoreOptions {
     /// Open the hierarchy without its consolidated metadata (a broken one
     /// is an error otherwise); read when a hierarchy is opened.
     pub ignore_consolidated: bool,
+    /// Filesystem stores: fsync every written file before it is renamed
+    /// into place and the directory after, so an acknowledged write
+    /// survives a power loss (README, "Reliability"). Accepted and without
+    /// effect on object stores (an acknowledged put is durable) and memory
+    /// stores.
+    pub durable: bool,
     /// Object stores: endpoint, credentials, concurrency, retries.
     pub object: ObjectOptions,
 }
@@ -214,7 +363,8 @@ pub fn open_url_with(url: &str, create: bool, options: StoreOptions) -> Result<A
     }
     Ok(Arc::new(
         fs::FsStore::open_with(path.into(), create, options.process_locks)?
-            .with_follow_symlinks(options.follow_symlinks),
+            .with_follow_symlinks(options.follow_symlinks)
+            .with_durable(options.durable),
     ))
 }
 
@@ -259,6 +409,35 @@ pub fn join(prefix: &str, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn put_if_on_memory_and_filesystem() {
+        let d = tempfile::tempdir().unwrap();
+        let fs_store = fs::FsStore::open(d.path().join("s.zarr"), true).unwrap();
+        let stores: [&dyn Store; 2] = [&memory::MemoryStore::default(), &fs_store];
+        for s in stores {
+            assert!(s.put_if("k", b"one", &Condition::Absent).unwrap());
+            assert!(!s.put_if("k", b"two", &Condition::Absent).unwrap(), "{}", s.id());
+            let (v, ver) = s.get_with_version("k").unwrap().unwrap();
+            assert_eq!(v, b"one");
+            assert!(s.put_if("k", b"two", &Condition::Matches(ver.clone())).unwrap());
+            // The version read before the last write no longer matches.
+            assert!(!s.put_if("k", b"three", &Condition::Matches(ver)).unwrap());
+            assert_eq!(s.get("k").unwrap().unwrap(), b"two");
+            // update_key appends to what is there.
+            let out = update_key(s, "k", |v| {
+                let mut v = v.unwrap().to_vec();
+                v.extend_from_slice(b"+");
+                Ok(Update::Put(v))
+            })
+            .unwrap();
+            assert_eq!(out.unwrap(), b"two+");
+            assert_eq!(s.get("k").unwrap().unwrap(), b"two+");
+        }
+        // The filesystem swap locks a sidecar file and leaves no temporary.
+        assert!(d.path().join("s.zarr/.zarr-locks/k.lock").exists());
+        assert_eq!(fs_store.list_dir("").unwrap().iter().filter(|e| !e.is_dir).count(), 1);
+    }
 
     #[test]
     fn local_urls() {

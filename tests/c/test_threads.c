@@ -9,6 +9,11 @@
  *     same array; readers must always see the right values, and the writers'
  *     final values must all be there.
  *  3. Handles opened and closed concurrently are unique.
+ *  4. Two threads put and delete DIFFERENT attributes of one group and of
+ *     one array (zarr_attr_put_text / zarr_attr_delete, one through the
+ *     shared handle, one through its own): neither loses the other's
+ *     changes (each is one compare-and-swap update of the node's metadata).
+ *     Filesystem (v3, v2) and memory://.
  * Set ZARR_TEST_ITERS to change the number of iterations (default 150).
  */
 #include "test_util.h"
@@ -389,10 +394,134 @@ static void test_concurrent_handles(void)
     zarr_close(root);
 }
 
+/* --------------------------------------- attributes of one node, two threads */
+
+struct attr_ctx {
+    int64_t root, shared;
+    const char *path; /* the node, for the thread that opens its own handle */
+    bool is_array;
+    int id, iters, fails;
+    char msg[512];
+};
+
+/* Attribute i of thread `id` is put; when i % 4 == 3, attribute i - 1 is
+ * deleted again: what stays is every i with i % 4 != 2. */
+static void *attr_thread(void *p)
+{
+    struct attr_ctx *t = p;
+    int64_t h = t->shared;
+    bool own = t->id == 1;
+    if (own && (t->is_array ? zarr_array_open(t->root, t->path, &h) : zarr_group_open(t->root, t->path, &h)) != ZARR_OK) {
+        t->fails++;
+        snprintf(t->msg, sizeof t->msg, "open: %s", zarr_last_error());
+        return NULL;
+    }
+    for (int i = 0; i < t->iters; i++) {
+        char name[64], text[64];
+        snprintf(name, sizeof name, "t%d_%d", t->id, i);
+        snprintf(text, sizeof text, "value %d of thread %d", i, t->id);
+        if (zarr_attr_put_text(h, name, text) != ZARR_OK) {
+            t->fails++;
+            snprintf(t->msg, sizeof t->msg, "put %s: %s", name, zarr_last_error());
+            break;
+        }
+        if (i % 4 == 3) {
+            snprintf(name, sizeof name, "t%d_%d", t->id, i - 1);
+            if (zarr_attr_delete(h, name) != ZARR_OK) {
+                t->fails++;
+                snprintf(t->msg, sizeof t->msg, "delete %s: %s", name, zarr_last_error());
+                break;
+            }
+        }
+    }
+    if (own)
+        zarr_close(h);
+    return NULL;
+}
+
+/* Every attribute of both threads is there (or deleted) as the threads left it. */
+static void check_attrs_of(int64_t h, int n, const char *label)
+{
+    int missing = 0, extra = 0, wrong = 0;
+    for (int id = 0; id < 2; id++)
+        for (int i = 0; i < n; i++) {
+            char name[64], want[64], got[64];
+            snprintf(name, sizeof name, "t%d_%d", id, i);
+            snprintf(want, sizeof want, "value %d of thread %d", i, id);
+            size_t needed = 0;
+            int rc = zarr_attr_get_text(h, name, got, sizeof got, &needed);
+            bool kept = i % 4 != 2 || i == n - 1;
+            if (kept && rc != ZARR_OK)
+                missing++;
+            else if (kept && strcmp(got, want) != 0)
+                wrong++;
+            else if (!kept && rc != ZARR_ENOTFOUND)
+                extra++;
+        }
+    CHECKF(missing == 0 && extra == 0 && wrong == 0,
+           "%s: %d attributes lost, %d deleted ones back, %d with a wrong value", label, missing, extra, wrong);
+}
+
+static void attrs_case(const char *url, const char *opts, const char *label)
+{
+    int64_t root = -1, g = -1, a = -1;
+    REQUIRE_OK(zarr_open_with_options(url, ZARR_CREATE, opts, &root));
+    REQUIRE_OK(zarr_group_create(root, "g", NULL, &g));
+    uint64_t shape[1] = {4};
+    REQUIRE_OK(zarr_array_create(root, "a", ZARR_INT8, 1, shape, shape, NULL, NULL, &a));
+    int n = iters();
+    for (int node = 0; node < 2; node++) {
+        pthread_t th[2];
+        struct attr_ctx ctx[2];
+        for (int i = 0; i < 2; i++) {
+            memset(&ctx[i], 0, sizeof ctx[i]);
+            ctx[i].root = root;
+            ctx[i].shared = node ? a : g;
+            ctx[i].path = node ? "a" : "g";
+            ctx[i].is_array = node == 1;
+            ctx[i].id = i;
+            ctx[i].iters = n;
+            REQUIRE(pthread_create(&th[i], NULL, attr_thread, &ctx[i]) == 0);
+        }
+        for (int i = 0; i < 2; i++)
+            pthread_join(th[i], NULL);
+        for (int i = 0; i < 2; i++)
+            CHECKF(ctx[i].fails == 0, "%s %s: thread %d: %s", label, ctx[i].path, i, ctx[i].msg);
+    }
+    /* What is in the store, through a fresh root (no handle's cache). */
+    int64_t r2 = -1, g2 = -1, a2 = -1;
+    REQUIRE_OK(zarr_open(url, ZARR_READ, &r2));
+    REQUIRE_OK(zarr_group_open(r2, "g", &g2));
+    REQUIRE_OK(zarr_array_open(r2, "a", &a2));
+    char what[128];
+    check_attrs_of(g2, n, tu_fmt(what, sizeof what, "%s group", label));
+    check_attrs_of(a2, n, tu_fmt(what, sizeof what, "%s array", label));
+    zarr_close(a2);
+    zarr_close(g2);
+    zarr_close(r2);
+    zarr_close(a);
+    zarr_close(g);
+    zarr_close(root);
+}
+
+static void test_attributes_from_two_threads(void)
+{
+    char dir[512], url[1024];
+    REQUIRE(tu_mkdtemp(dir, sizeof dir) == 0);
+    snprintf(url, sizeof url, "%s/v3.zarr", dir);
+    attrs_case(url, "{\"zarr_format\":3}", "fs v3");
+    snprintf(url, sizeof url, "%s/v2.zarr", dir);
+    attrs_case(url, "{\"zarr_format\":2}", "fs v2");
+    tu_memory_url(url, sizeof url, "attrs");
+    attrs_case(url, NULL, "memory v3");
+    tu_rmtree(dir);
+}
+
 int main(void)
 {
     RUN_TEST(test_same_chunk_rmw);
     RUN_TEST(test_readers_and_writers);
     RUN_TEST(test_concurrent_handles);
+    RUN_TEST(test_attributes_from_two_threads);
     return TEST_SUMMARY();
 }
