@@ -154,6 +154,36 @@
 #define ZARR_FLOAT16 12
 
 /**
+ * Variable-length UTF-8 strings: v3 `string`, v2 `|O` with vlen-utf8 (added after 1.0).
+ */
+#define ZARR_STRING 13
+
+/**
+ * Fixed-length UTF-32 strings: v3 `fixed_length_utf32`, v2 `<U<n>` / `>U<n>`.
+ */
+#define ZARR_FIXED_STRING 14
+
+/**
+ * Fixed-size bytes: v2 `|S<n>`, v3 `null_terminated_bytes`.
+ */
+#define ZARR_BYTES 15
+
+/**
+ * Variable-length bytes: v3 `variable_length_bytes`, v2 `|O` with vlen-bytes.
+ */
+#define ZARR_VLEN_BYTES 16
+
+/**
+ * numpy datetime64: int64 counts of its unit (zarr_array_time_unit), NaT = INT64_MIN.
+ */
+#define ZARR_DATETIME64 17
+
+/**
+ * numpy timedelta64: int64 counts of its unit, NaT = INT64_MIN.
+ */
+#define ZARR_TIMEDELTA64 18
+
+/**
  * The most threads zarr_set_num_threads accepts.
  */
 #define ZARR_MAX_THREADS 1024
@@ -304,7 +334,11 @@ int zarr_array_create_json(int64_t parent,
  * (v3 `{"name":..,"configuration":..}` or numcodecs `{"id":..}`); the
  * `bytes` codec (little endian) is added when absent; a v2 hierarchy gets
  * them as filters + compressor. `fill_value`: NULL for zero, else one
- * element of `dtype`.
+ * element of `dtype`. `dtype` ZARR_STRING (added after 1.0) makes a
+ * variable-length string array (v3 `string` with `vlen-utf8`, v2 `|O` with
+ * the vlen-utf8 filter) whose `fill_value` is NULL (the empty string) or a
+ * NUL-terminated UTF-8 string; other string, bytes and time types are made
+ * with zarr_array_create_json (ZARR_ETYPE here).
  *
  * # Safety
  * `shape` and `chunk_shape` hold `ndim` values; strings are NUL-terminated;
@@ -379,12 +413,75 @@ int zarr_array_shape(int64_t array, uint64_t *shape);
 int zarr_array_chunk_shape(int64_t array, uint64_t *chunk_shape);
 
 /**
- * Stored data type (ZARR_BOOL..ZARR_FLOAT16).
+ * Stored data type (ZARR_BOOL..ZARR_FLOAT16, ZARR_STRING..ZARR_TIMEDELTA64).
  *
  * # Safety
  * `dtype` is valid for writing.
  */
 int zarr_array_dtype(int64_t array, int *dtype);
+
+/**
+ * Bytes of one stored element of a fixed-size type (numbers, ZARR_BYTES:
+ * n, ZARR_FIXED_STRING: 4 a code point, times: 8); ZARR_ETYPE for the
+ * variable-length types (ZARR_STRING, ZARR_VLEN_BYTES).
+ *
+ * # Safety
+ * `bytes` is valid for writing.
+ */
+int zarr_array_element_size(int64_t array, size_t *bytes);
+
+/**
+ * The unit of a ZARR_DATETIME64 / ZARR_TIMEDELTA64 array as numpy spells
+ * it ("s", "ms", "us", "ns", "D", "generic", ...; NUL-terminated) and its
+ * scale factor (`datetime64[10ms]`: "ms" and 10). Values are int64 counts
+ * of scale_factor units since 1970-01-01T00:00 (datetime64) or of duration
+ * (timedelta64); INT64_MIN is NaT. ZARR_ETYPE for other types.
+ *
+ * # Safety
+ * `unit` is valid for writing 8 bytes; `scale_factor` for one value.
+ */
+int zarr_array_time_unit(int64_t array, char *unit, int64_t *scale_factor);
+
+/**
+ * Read the values of a string or bytes array: `buf` gets them back to
+ * back (no NULs), `offsets[0..=n]` their boundaries, `*needed` the bytes
+ * of values. `buf = NULL, buf_len = 0` is a size query (only `*needed`
+ * is written; `offsets` may be NULL). A `buf` shorter than needed is
+ * ZARR_EINVAL and nothing is written. Strings come back as UTF-8
+ * (fixed-length ones without their padding); ZARR_BYTES (without trailing
+ * NULs, as numpy reads `|S`) and ZARR_VLEN_BYTES as their bytes. Other
+ * types: ZARR_ETYPE.
+ *
+ * # Safety
+ * start/count/stride hold ndim values; `buf` is valid for `buf_len`
+ * bytes, `offsets` for n + 1 values (n = product of count), `needed` for one.
+ */
+int zarr_array_read_strings(int64_t array,
+                            const uint64_t *start,
+                            const uint64_t *count,
+                            const int64_t *stride,
+                            char *buf,
+                            size_t buf_len,
+                            uint64_t *offsets,
+                            size_t *needed);
+
+/**
+ * Write n values (n = product of count) given as by
+ * zarr_array_read_strings: value i is `buf[offsets[i]] .. buf[offsets[i+1]]`
+ * (offsets must not decrease). A fixed-size type refuses a value that does
+ * not fit (ZARR_ERANGE), a string type invalid UTF-8 (ZARR_EINVAL); then
+ * nothing is written. Other types: ZARR_ETYPE.
+ *
+ * # Safety
+ * start/count/stride hold ndim values; `offsets` holds n + 1 values and
+ * `buf` at least `offsets[n]` bytes.
+ */
+int zarr_array_write_strings(int64_t array,
+                             const uint64_t *start,
+                             const uint64_t *count,
+                             const int64_t *stride,
+                             const char *buf,
+                             const uint64_t *offsets);
 
 /**
  * Read a hyperslab into `buf` (C order, native endian, elements of

@@ -87,6 +87,9 @@ pub fn kind(v: &Value) -> AttrKind {
 /// reads back to the same value of their own type (a float32 0.1 is `0.1`);
 /// NaN and infinities have no JSON form and are [`Error::InvalidArgument`].
 pub fn to_json(dt: DataType, bytes: &[u8]) -> Result<Value> {
+    if !dt.is_numeric() {
+        return Err(Error::Type(format!("attribute values of type {}", dt.v3_name())));
+    }
     let size = dt.size();
     if bytes.len() % size != 0 {
         return Err(Error::InvalidArgument(format!(
@@ -126,6 +129,7 @@ pub fn to_json(dt: DataType, bytes: &[u8]) -> Result<Value> {
                 let x = f64::from_ne_bytes(b.try_into().unwrap());
                 float(x, x.to_string())?
             }
+            t => return Err(Error::Type(format!("attribute values of type {}", t.v3_name()))),
         })
     };
     let mut values = bytes.chunks_exact(size).map(one).collect::<Result<Vec<_>>>()?;

@@ -4,6 +4,12 @@
 //! `Error::Range`. NaN and infinities convert freely between float types, a
 //! finite value too large for the target float is out of range. `bool`
 //! holds 0 or 1: any type converts to it only from 0 or 1.
+//!
+//! The other stored types ([`check_mem_type`]): fixed-size strings and bytes
+//! are read and written only as their raw elements (memory type = stored
+//! type); times as their raw int64 counts, in their own type or `Int64`;
+//! variable-length strings and bytes never as elements (value lists:
+//! `Array::read_values`). Any other memory type is `Error::Type`.
 
 use crate::error::{Error, Result};
 use crate::metadata::DataType;
@@ -170,6 +176,7 @@ macro_rules! dispatch_dst {
             DataType::Float32 => run::<$S, f32>($($args),*),
             DataType::Float64 => run::<$S, f64>($($args),*),
             DataType::Float16 => run::<$S, half::f16>($($args),*),
+            t => Err(Error::Type(format!("no conversion to {}", t.v3_name()))),
         }
     };
 }
@@ -199,6 +206,10 @@ pub fn convert(
         }
         return Ok(());
     }
+    if is_raw_int64(src_t) && is_raw_int64(dst_t) {
+        // Times and int64: the same 8 bytes.
+        return convert(src, DataType::Int64, src_step, dst, DataType::Int64, dst_step, n);
+    }
     let a = (src, src_step, dst, dst_step, n);
     match src_t {
         DataType::Bool => dispatch_dst!(Bool, dst_t, a.0, a.1, a.2, a.3, a.4),
@@ -213,14 +224,44 @@ pub fn convert(
         DataType::Float32 => dispatch_dst!(f32, dst_t, a.0, a.1, a.2, a.3, a.4),
         DataType::Float64 => dispatch_dst!(f64, dst_t, a.0, a.1, a.2, a.3, a.4),
         DataType::Float16 => dispatch_dst!(half::f16, dst_t, a.0, a.1, a.2, a.3, a.4),
+        t => Err(Error::Type(format!("no conversion from {}", t.v3_name()))),
     }
+}
+
+fn is_raw_int64(t: DataType) -> bool {
+    matches!(t, DataType::Int64 | DataType::DateTime64(_) | DataType::TimeDelta64(_))
+}
+
+/// Whether elements of `stored` can be read into / written from memory of
+/// `mem` (see the module comment); `Error::Type` naming both when not.
+pub fn check_mem_type(stored: DataType, mem: DataType) -> Result<()> {
+    let ok = match stored {
+        t if t.is_numeric() => mem.is_numeric(),
+        DataType::DateTime64(_) | DataType::TimeDelta64(_) => mem == stored || mem == DataType::Int64,
+        DataType::String | DataType::VlenBytes => false,
+        _ => mem == stored,
+    };
+    if ok {
+        return Ok(());
+    }
+    let hint = if stored.is_text() {
+        " (use zarr_array_read_strings / zarr_array_write_strings, or ZARR_NATIVE for fixed-size types)"
+    } else {
+        ""
+    };
+    Err(Error::Type(format!(
+        "a {} array cannot be read or written as {}{hint}",
+        stored.v3_name(),
+        mem.v3_name()
+    )))
 }
 
 /// Whether some value of `src` may not fit `dst` (so a write must be checked
 /// before anything is stored).
 pub fn may_fail(src: DataType, dst: DataType) -> bool {
     use DataType::*;
-    if src == dst {
+    if src == dst || !src.is_numeric() || !dst.is_numeric() {
+        // Raw copies (strings, bytes, times as int64): nothing to refuse.
         return false;
     }
     let rank = |t: DataType| match t {
@@ -236,6 +277,7 @@ pub fn may_fail(src: DataType, dst: DataType) -> bool {
         Float16 => (3, 2),
         Float32 => (3, 4),
         Float64 => (3, 8),
+        _ => (4, 0),
     };
     let ((sk, ss), (dk, ds)) = (rank(src), rank(dst));
     !match (sk, dk) {
@@ -303,6 +345,25 @@ mod tests {
         assert!(e.to_string().contains("300"), "{e}");
     }
 
+    #[test]
+    fn memory_types_of_strings_and_times() {
+        use DataType::*;
+        let t = DateTime64(crate::metadata::dtype::TimeUnit::new("s", 1).unwrap());
+        assert!(check_mem_type(t, t).is_ok() && check_mem_type(t, Int64).is_ok());
+        for bad in [Float64, Int32, UInt64] {
+            assert!(matches!(check_mem_type(t, bad), Err(Error::Type(_))));
+        }
+        assert!(check_mem_type(Bytes(3), Bytes(3)).is_ok());
+        assert!(matches!(check_mem_type(Bytes(3), UInt8), Err(Error::Type(_))));
+        assert!(matches!(check_mem_type(FixedString(2), Int32), Err(Error::Type(_))));
+        assert!(matches!(check_mem_type(String, String), Err(Error::Type(_))));
+        assert!(matches!(check_mem_type(Int32, String), Err(Error::Type(_))));
+        // Times and int64 are the same 8 bytes (NaT included).
+        let mut dst = [0u8; 8];
+        convert(&i64::MIN.to_ne_bytes(), t, 8, &mut dst, Int64, 8, 1).unwrap();
+        assert_eq!(i64::from_ne_bytes(dst), i64::MIN);
+    }
+
     /// `may_fail == false` must really mean no value can fail: try extremes.
     #[test]
     fn may_fail_is_sound() {
@@ -347,6 +408,7 @@ mod tests {
                     DataType::Float32 => mm!(f32),
                     DataType::Float64 => mm!(f64),
                     DataType::Float16 => mm!(half::f16),
+                    _ => unreachable!("ALL_TYPES holds numbers only"),
                 });
                 let _ = &extremes;
                 for v in vals {

@@ -12,6 +12,7 @@ pub mod pool;
 mod read;
 mod resize;
 pub mod selection;
+mod values;
 mod write;
 
 use crate::codec::pipeline::CodecChain;
@@ -252,9 +253,12 @@ pub(crate) fn create(store: Arc<dyn Store>, path: &str, meta: ArrayMetadata) -> 
 /// The caller's output buffer, written from several threads at once.
 /// Each chunk task writes a disjoint set of elements (the chunks of a regular
 /// grid do not overlap), which is what makes the shared mutable access sound.
+/// For value lists (variable-length strings and bytes) it holds `Vec<u8>`
+/// slots, one per selected element, instead of bytes.
 struct SharedOut {
     ptr: *mut u8,
     len: usize,
+    slots: bool,
 }
 // SAFETY: see the type's comment: writers touch disjoint byte ranges.
 unsafe impl Sync for SharedOut {}
@@ -265,14 +269,36 @@ impl SharedOut {
         SharedOut {
             ptr: buf.as_mut_ptr(),
             len: buf.len(),
+            slots: false,
         }
+    }
+    /// Output slots for value lists, one per selected element.
+    fn values(slots: &mut [Vec<u8>]) -> Self {
+        SharedOut {
+            ptr: slots.as_mut_ptr() as *mut u8,
+            len: slots.len(),
+            slots: true,
+        }
+    }
+    /// Value slots `off..off + len` (made by [`SharedOut::values`]).
+    ///
+    /// # Safety
+    /// As [`SharedOut::slice`].
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn value_slots(&self, off: usize, len: usize) -> &mut [Vec<u8>] {
+        assert!(
+            self.slots && off.checked_add(len).is_some_and(|e| e <= self.len),
+            "selection arithmetic out of bounds"
+        );
+        // SAFETY: in bounds, made from a slice of Vec<u8>, disjoint per the contract.
+        unsafe { std::slice::from_raw_parts_mut((self.ptr as *mut Vec<u8>).add(off), len) }
     }
     /// # Safety
     /// No two live slices may overlap (guaranteed by disjoint chunk pieces).
     #[allow(clippy::mut_from_ref)]
     unsafe fn slice(&self, off: usize, len: usize) -> &mut [u8] {
         assert!(
-            off.checked_add(len).is_some_and(|e| e <= self.len),
+            !self.slots && off.checked_add(len).is_some_and(|e| e <= self.len),
             "selection arithmetic out of bounds"
         );
         // SAFETY: in bounds (checked above) and disjoint per the contract.

@@ -27,11 +27,23 @@ impl Array {
     pub fn read(&self, sel: &Selection, mem_type: DataType, out: &mut [u8]) -> Result<()> {
         self.check_exists()?;
         let meta = self.metadata();
+        convert::check_mem_type(meta.dtype, mem_type)?;
         let need = buffer_bytes(sel, &meta.shape, mem_type, out.len())?;
         let out = &mut out[..need];
+        self.read_into(&meta, sel, mem_type, &SharedOut::new(out))
+    }
+
+    /// The read loop: every chunk task of `sel` into `shared` (bytes of
+    /// `mem_type`, or value slots for variable-length types).
+    pub(super) fn read_into(
+        &self,
+        meta: &ArrayMetadata,
+        sel: &Selection,
+        mem_type: DataType,
+        shared: &SharedOut,
+    ) -> Result<()> {
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
-        let shared = SharedOut::new(out);
-        let run = |t: &ChunkTask| self.read_chunk(&meta, t, sel, mem_type, &shared);
+        let run = |t: &ChunkTask| self.read_chunk(meta, t, sel, mem_type, shared);
         let sharded = self.chain.sharding();
         if tasks.len() <= 1 && sharded.is_none() {
             // One chunk, decoded on this thread: no hand-over to the pool.
@@ -73,6 +85,7 @@ impl Array {
             };
             let put = |src| scatter(src, meta.dtype, shape, &pieces, sel, mem_type, out);
             match block {
+                _ if meta.dtype.is_vlen() => super::values::scatter_values(block, meta, shape, &pieces, sel, out, &key),
                 Block::Fill => put(Src::Fill(meta.fill_value.as_bytes())),
                 Block::Decoded(d) => put(Src::Chunk(d)),
                 Block::Stream(r) => scatter_stream(r, meta.dtype, shape, &pieces, sel, mem_type, out, &key),

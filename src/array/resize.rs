@@ -119,8 +119,11 @@ impl Array {
                     count[d] = end[d] - new[d];
                     let sel = Selection::new(&old.shape, &start, &count, None)?;
                     let n = count.iter().product::<u64>() as usize;
-                    let input = fill.repeat(n);
-                    self.write_with(old, &sel, old.dtype, &input, false)?;
+                    if old.dtype.is_vlen() {
+                        self.write_values_with(old, &sel, &vec![fill; n])?;
+                    } else {
+                        self.write_with(old, &sel, old.dtype, &fill.repeat(n), false)?;
+                    }
                 }
             }
             let mut d = nd;
@@ -179,6 +182,7 @@ impl Array {
         if count == 0 {
             return Ok(());
         }
+        convert::check_mem_type(meta.dtype, mem_type)?;
         convert::check_all(input, mem_type, meta.dtype)?;
         // Reserve rows [start, start + count) on the shape as stored at the
         // moment of the swap (another process may have appended since the

@@ -31,6 +31,8 @@ struct Input<'a> {
     sel: &'a Selection,
     mem_type: DataType,
     input: &'a [u8],
+    /// The values of a variable-length array's write (then `input` is empty).
+    values: &'a [&'a [u8]],
     /// Store chunks that are all fill value too.
     write_empty: bool,
     /// Read-modify-writes by compare-and-swap even where the store does not
@@ -53,6 +55,9 @@ impl Input<'_> {
         key: &str,
         old: impl FnOnce() -> Result<Option<Vec<u8>>>,
     ) -> Result<Vec<u8>> {
+        if self.meta.dtype.is_vlen() {
+            return super::values::updated_values(self.meta, shape, covers, pieces, self.sel, self.values, key, old);
+        }
         updated_chunk(
             self.meta,
             shape,
@@ -82,7 +87,11 @@ impl Input<'_> {
 
     /// Whether a decoded chunk is left out of the store (all fill value).
     fn leaves_out(&self, chunk: &[u8]) -> bool {
-        !self.write_empty && is_all_fill(chunk, self.meta.dtype, &self.meta.fill_value)
+        !self.write_empty
+            && match self.meta.dtype.is_vlen() {
+                true => super::values::all_fill(chunk, &self.meta.fill_value),
+                false => is_all_fill(chunk, self.meta.dtype, &self.meta.fill_value),
+            }
     }
 }
 
@@ -94,6 +103,7 @@ impl Array {
         let meta = self.metadata();
         let need = buffer_bytes(sel, &meta.shape, mem_type, input.len())?;
         let input = &input[..need];
+        convert::check_mem_type(meta.dtype, mem_type)?;
         // All or nothing for conversion errors: check before touching the store.
         convert::check_all(input, mem_type, meta.dtype)?;
         self.write_with(&meta, sel, mem_type, input, false)
@@ -109,15 +119,35 @@ impl Array {
         input: &[u8],
         cas: bool,
     ) -> Result<()> {
-        let w = Input {
+        self.write_input(Input {
             meta,
             sel,
             mem_type,
             input,
+            values: &[],
             write_empty: self.write_empty_chunks(),
             cas,
             scratch: Default::default(),
-        };
+        })
+    }
+
+    /// Write the (checked) values of a variable-length array.
+    pub(super) fn write_values_with(&self, meta: &ArrayMetadata, sel: &Selection, values: &[&[u8]]) -> Result<()> {
+        self.write_input(Input {
+            meta,
+            sel,
+            mem_type: meta.dtype,
+            input: &[],
+            values,
+            write_empty: self.write_empty_chunks(),
+            cas: false,
+            scratch: Default::default(),
+        })
+    }
+
+    fn write_input(&self, w: Input) -> Result<()> {
+        let meta = w.meta;
+        let sel = w.sel;
         let tasks = sel.chunk_tasks(&meta.chunk_shape);
         let run = |t: &ChunkTask| self.write_chunk(&w, t);
         if tasks.len() <= 1 {
@@ -229,9 +259,10 @@ impl Array {
         old: Option<Vec<u8>>,
     ) -> Result<Option<Vec<u8>>> {
         let shape = &w.meta.chunk_shape;
+        let vlen = w.meta.dtype.is_vlen();
         // The whole chunk as one run of the caller's buffer, same type (a
         // chunk-by-chunk copy): encode it from there, no chunk buffer.
-        if let Some(run) = whole_run(w.meta, t, w.sel, w.mem_type, w.input) {
+        if let Some(run) = whole_run(w.meta, t, w.sel, w.mem_type, w.input).filter(|_| !vlen) {
             if w.leaves_out(run) {
                 return Ok(None);
             }
@@ -240,7 +271,7 @@ impl Array {
         // Every element overwritten and a chain that encodes borrowed bytes:
         // gather into a reused buffer.
         let overwrites_all = t.pieces.iter().zip(shape).all(|(p, &c)| p.n == c);
-        if overwrites_all && self.chain.encodes_borrowed() {
+        if overwrites_all && self.chain.encodes_borrowed() && !vlen {
             let len = w.meta.chunk_bytes();
             return w.with_scratch(len, key, |buf| {
                 gather(w.input, w.mem_type, w.sel, &t.pieces, buf, w.meta.dtype, shape)?;

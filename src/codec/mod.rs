@@ -23,6 +23,7 @@ pub mod registry;
 pub mod sharding;
 pub mod shuffle;
 pub mod transpose;
+pub mod vlen;
 pub mod zlib;
 pub mod zstd;
 

@@ -34,6 +34,41 @@ pub struct CodecChain {
     /// around it, or nested in another shard, the chain encodes and decodes
     /// whole shards.
     sharding: Option<Arc<ShardingCodec>>,
+    /// `vlen-utf8` / `vlen-bytes` as the array->bytes codec (variable-length
+    /// types): the chain's decoded chunk is the framed value list
+    /// (`codec::vlen`), so only the bytes->bytes codecs run here.
+    vlen: bool,
+}
+
+/// The most bytes a variable-length chunk may decode to (its size is not
+/// known from its shape): a bound for decompression bombs, far above real
+/// chunks.
+pub const VLEN_MAX_DECODED: usize = 1 << 34;
+
+/// The object codec name a variable-length type needs (None: not one).
+fn vlen_codec_of(dtype: DataType) -> Option<&'static str> {
+    match dtype {
+        DataType::String => Some(super::vlen::UTF8),
+        DataType::VlenBytes => Some(super::vlen::BYTES),
+        _ => None,
+    }
+}
+
+/// A `vlen-utf8` / `vlen-bytes` codec name (v3, numcodecs id, or zarr-python's
+/// `numcodecs.` form) as the array->bytes codec of `dtype`; None when `name`
+/// is not a vlen codec; `Error::Unsupported` when it does not fit `dtype`.
+fn vlen_codec(name: &str, dtype: DataType) -> Option<Result<()>> {
+    let n = name.strip_prefix("numcodecs.").unwrap_or(name);
+    if n != super::vlen::UTF8 && n != super::vlen::BYTES {
+        return None;
+    }
+    Some(match vlen_codec_of(dtype) {
+        Some(want) if want == n => Ok(()),
+        _ => Err(Error::Unsupported(format!(
+            "codec \"{name}\" on a {} array",
+            dtype.v3_name()
+        ))),
+    })
 }
 
 /// An array->array stage.
@@ -160,7 +195,7 @@ fn parse_endian(config: Option<&Value>, dtype: DataType) -> Result<Option<Endian
     match config.and_then(|c| c.get("endian")) {
         Some(Value::String(s)) if s == "little" => Ok(Some(Endian::Little)),
         Some(Value::String(s)) if s == "big" => Ok(Some(Endian::Big)),
-        None | Some(Value::Null) if dtype.size() == 1 => Ok(None),
+        None | Some(Value::Null) if dtype.swap_unit() == 1 => Ok(None),
         None | Some(Value::Null) => Err(Error::Metadata(format!(
             "bytes codec needs \"endian\" for {}",
             dtype.v3_name()
@@ -217,10 +252,29 @@ impl CodecChain {
             bytes_codecs: vec![],
             v2_filters: 0,
             sharding: None,
+            vlen: false,
         };
         let mut seen_bytes = false;
         for c in codecs {
             let (name, config) = codec_name_config(c)?;
+            if let Some(ok) = vlen_codec(&name, dtype).filter(|_| !seen_bytes) {
+                ok?;
+                if !chain.stages.is_empty() {
+                    return Err(Error::Unsupported(format!(
+                        "array->array codecs before \"{name}\" (variable-length types)"
+                    )));
+                }
+                chain.vlen = true;
+                seen_bytes = true;
+                continue;
+            }
+            if dtype.is_vlen() && !seen_bytes && matches!(name.as_str(), "bytes" | "endian" | "sharding_indexed") {
+                return Err(Error::Unsupported(format!(
+                    "codec \"{name}\" on a {} array (it needs \"{}\")",
+                    dtype.v3_name(),
+                    vlen_codec_of(dtype).unwrap_or_default()
+                )));
+            }
             match name.as_str() {
                 "transpose" if !seen_bytes => chain
                     .stages
@@ -268,6 +322,13 @@ impl CodecChain {
         if !seen_bytes {
             return Err(Error::Metadata("codecs have no array->bytes codec (\"bytes\")".into()));
         }
+        if dtype.is_vlen() && !chain.vlen {
+            return Err(Error::Unsupported(format!(
+                "a {} array needs the \"{}\" codec",
+                dtype.v3_name(),
+                vlen_codec_of(dtype).unwrap_or_default()
+            )));
+        }
         Ok(chain)
     }
 
@@ -284,6 +345,30 @@ impl CodecChain {
             elem_size: dtype.size(),
         };
         let mut bytes_codecs = vec![];
+        // A `|O` array's first filter is its object codec (checked by the metadata).
+        let vlen = dtype.is_vlen();
+        let filters = if vlen {
+            let id = filters
+                .first()
+                .and_then(|f| f.get("id"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            vlen_codec(id, dtype).unwrap_or_else(|| {
+                Err(Error::Unsupported(format!(
+                    "object codec \"{id}\" on a {} array",
+                    dtype.v3_name()
+                )))
+            })?;
+            if order_f && ndim > 1 {
+                return Err(Error::Unsupported(format!(
+                    "order \"F\" on a {} array",
+                    dtype.v3_name()
+                )));
+            }
+            &filters[1..]
+        } else {
+            filters
+        };
         for f in filters {
             // bitround sees the stored bytes and assumes little-endian floats.
             if endian == Endian::Big && dtype.size() > 1 && f.get("id").and_then(Value::as_str) == Some("bitround") {
@@ -297,15 +382,16 @@ impl CodecChain {
         Ok(CodecChain {
             format: ZarrFormat::V2,
             dtype,
-            stages: if order_f && ndim > 1 {
+            stages: if order_f && ndim > 1 && !vlen {
                 vec![Stage::Transpose((0..ndim).rev().collect())]
             } else {
                 vec![]
             },
-            endian: if dtype.size() == 1 { None } else { Some(endian) },
+            endian: if dtype.swap_unit() == 1 { None } else { Some(endian) },
             bytes_codecs,
             v2_filters: filters.len(),
             sharding: None,
+            vlen,
         })
     }
 
@@ -326,6 +412,23 @@ impl CodecChain {
             None => Ok(()),
         };
         for c in codecs {
+            // The vlen codec of a variable-length type: added below anyway.
+            let vname = c
+                .get("id")
+                .or_else(|| c.get("name"))
+                .and_then(Value::as_str)
+                .or_else(|| c.as_str());
+            if let Some(ok) = vname.and_then(|n| vlen_codec(n, dtype)) {
+                ok?;
+                continue;
+            }
+            if dtype.is_vlen() && matches!(vname, Some("bytes" | "endian" | "sharding_indexed" | "transpose")) {
+                return Err(Error::Unsupported(format!(
+                    "codec \"{}\" on a {} array",
+                    vname.unwrap_or_default(),
+                    dtype.v3_name()
+                )));
+            }
             // Later codecs see elements of the type the stages so far produce.
             let cur = stages_out(&stages, dtype);
             let ctx = CodecContext { elem_size: cur.size() };
@@ -384,10 +487,17 @@ impl CodecChain {
             bytes_codecs,
             v2_filters: 0,
             sharding,
+            vlen: dtype.is_vlen(),
         };
+        if chain.vlen && !chain.stages.is_empty() {
+            return Err(Error::Unsupported(format!(
+                "array->array codecs on a {} array",
+                dtype.v3_name()
+            )));
+        }
         chain.endian = match chain.sharding {
             Some(_) => None,
-            None if chain.encoded_dtype().size() == 1 => None,
+            None if chain.encoded_dtype().swap_unit() == 1 => None,
             None => Some(chain.endian.unwrap_or(Endian::Little)),
         };
         if format == ZarrFormat::V2 {
@@ -412,6 +522,20 @@ impl CodecChain {
             }
         }
         Ok(chain)
+    }
+
+    /// The unit the `bytes` codec swaps for elements of `elem` bytes: the
+    /// code unit for UTF-32 text, the element otherwise.
+    fn swap_unit(&self, elem: usize) -> usize {
+        match self.encoded_dtype() {
+            DataType::FixedString(_) => 4,
+            _ => elem,
+        }
+    }
+
+    /// Whether the array->bytes codec is `vlen-utf8` / `vlen-bytes`.
+    pub fn is_vlen(&self) -> bool {
+        self.vlen
     }
 
     /// The element type after the array->array stages (what `bytes` encodes).
@@ -460,6 +584,7 @@ impl CodecChain {
             }
         }
         out.push(match (&self.sharding, self.endian) {
+            _ if self.vlen => json!({"name": vlen_codec_of(self.dtype).unwrap_or_default(), "configuration": {}}),
             (Some(s), _) => s.to_v3_json(),
             (None, Some(Endian::Little)) => json!({"name": "bytes", "configuration": {"endian": "little"}}),
             (None, Some(Endian::Big)) => json!({"name": "bytes", "configuration": {"endian": "big"}}),
@@ -480,10 +605,14 @@ impl CodecChain {
             c.to_v2_json()
                 .ok_or_else(|| Error::Unsupported(format!("codec \"{}\" has no Zarr v2 form", c.name())))
         };
-        let filters = self.bytes_codecs[..self.v2_filters]
+        let mut filters = self.bytes_codecs[..self.v2_filters]
             .iter()
             .map(json_of)
             .collect::<Result<Vec<_>>>()?;
+        if let Some(id) = vlen_codec_of(self.dtype).filter(|_| self.vlen) {
+            // The object codec is a `|O` array's first filter.
+            filters.insert(0, json!({"id": id}));
+        }
         let compressor = self.bytes_codecs[self.v2_filters..].first().map(json_of).transpose()?;
         Ok((
             self.endian.unwrap_or(Endian::Little),
@@ -527,7 +656,7 @@ impl CodecChain {
             return Box::new(super::sharding::ShardDecoder::new(sh, source, shape));
         }
         let decoded = shape.iter().product::<u64>().saturating_mul(self.dtype.size() as u64);
-        if self.can_stream() && decoded > STREAM_ABOVE {
+        if !self.vlen && self.can_stream() && decoded > STREAM_ABOVE {
             return Box::new(Streamed {
                 chain: self,
                 source,
@@ -571,7 +700,7 @@ impl CodecChain {
             data = sh.encode_whole(&data, &cur_shape)?;
         } else if let Some(e) = self.endian {
             if e != Endian::NATIVE {
-                swap_bytes(&mut data, elem);
+                swap_bytes(&mut data, self.swap_unit(elem));
             }
         }
         for c in &self.bytes_codecs {
@@ -634,6 +763,14 @@ impl CodecChain {
     /// Decode one stored chunk into native-endian C-order elements of `shape`.
     /// `key` names the chunk in error messages.
     pub fn decode(&self, stored: Vec<u8>, shape: &[u64], key: &str) -> Result<Vec<u8>> {
+        if self.vlen {
+            // The framed value list: its size is not known from the shape
+            // (the array code checks the framing).
+            return self.bytes_codecs.iter().rev().try_fold(stored, |d, c| {
+                c.decode_bounded(d, VLEN_MAX_DECODED)
+                    .map_err(|e| e.context(format!("chunk {key}")))
+            });
+        }
         let n_elems = shape.iter().product::<u64>() as usize;
         // Element types reaching each stage, then what the stages produce.
         let mut types = vec![self.dtype];
@@ -697,7 +834,7 @@ impl CodecChain {
         }
         if let Some(e) = self.endian {
             if e != Endian::NATIVE {
-                swap_bytes(&mut data, elem);
+                swap_bytes(&mut data, self.swap_unit(elem));
             }
         }
         for (k, st) in self.stages.iter().enumerate().rev() {
@@ -746,6 +883,9 @@ impl CodecChain {
     /// An upper bound of the stored size of a chunk of `shape`: what any
     /// sane encoder of this chain produces at most. Readers refuse more.
     pub fn max_stored_len(&self, shape: &[u64]) -> usize {
+        if self.vlen {
+            return VLEN_MAX_DECODED;
+        }
         let n_elems = shape.iter().product::<u64>() as usize;
         let expected = n_elems.saturating_mul(stages_out(&self.stages, self.dtype).size());
         let bounds = self.output_bounds(shape, expected);
@@ -767,6 +907,69 @@ fn swap_bytes(data: &mut [u8], elem: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vlen_chains() {
+        let codecs = vec![
+            json!({"name": "vlen-utf8", "configuration": {}}),
+            json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}),
+        ];
+        let chain = CodecChain::from_v3(&codecs, DataType::String, 1).unwrap();
+        assert!(chain.is_vlen());
+        assert_eq!(chain.to_v3_json(), codecs);
+        let framed = crate::codec::vlen::encode(&["a", "bc"]).unwrap();
+        let enc = chain.encode(framed.clone(), &[2]).unwrap();
+        assert_ne!(enc, framed);
+        assert_eq!(chain.decode(enc, &[2], "c/0").unwrap(), framed);
+        // The wrong vlen codec, or `bytes`, on a string array is refused by name.
+        let wrong = [json!({"name": "vlen-bytes"})];
+        assert!(
+            matches!(CodecChain::from_v3(&wrong, DataType::String, 1), Err(Error::Unsupported(m)) if m.contains("vlen-bytes"))
+        );
+        let bytes = [json!({"name": "bytes"})];
+        assert!(matches!(
+            CodecChain::from_v3(&bytes, DataType::String, 1),
+            Err(Error::Unsupported(_))
+        ));
+        assert!(CodecChain::from_v3(&[json!({"name": "vlen-utf8"})], DataType::Int32, 1).is_err());
+        // v2: the object codec is the first filter, kept first on the way out.
+        let v2 = CodecChain::from_v2(
+            DataType::VlenBytes,
+            Endian::Little,
+            false,
+            1,
+            &[json!({"id": "vlen-bytes"})],
+            Some(&json!({"id": "zlib", "level": 1})),
+        )
+        .unwrap();
+        let (_, _, filters, compressor) = v2.to_v2_parts().unwrap();
+        assert_eq!(filters, vec![json!({"id": "vlen-bytes"})]);
+        assert_eq!(compressor.unwrap()["id"], "zlib");
+        // A caller's list for a new string array: vlen-utf8 is added.
+        let user = CodecChain::from_user_list(
+            &[json!({"id": "zstd", "level": 1})],
+            DataType::String,
+            1,
+            ZarrFormat::V2,
+        )
+        .unwrap();
+        assert_eq!(user.to_v2_parts().unwrap().2, vec![json!({"id": "vlen-utf8"})]);
+    }
+
+    #[test]
+    fn utf32_swaps_code_units() {
+        // `>U2` "ab": each 4-byte code unit big-endian.
+        let chain = CodecChain::from_v3(
+            &[json!({"name": "bytes", "configuration": {"endian": "big"}})],
+            DataType::FixedString(2),
+            1,
+        )
+        .unwrap();
+        let native: Vec<u8> = ['a', 'b'].iter().flat_map(|&c| (c as u32).to_ne_bytes()).collect();
+        let enc = chain.encode(native.clone(), &[1]).unwrap();
+        assert_eq!(enc, [0, 0, 0, b'a', 0, 0, 0, b'b']);
+        assert_eq!(chain.decode(enc, &[1], "k").unwrap(), native);
+    }
 
     #[test]
     fn big_endian_transposed_round_trip() {

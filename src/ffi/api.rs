@@ -222,7 +222,11 @@ unsafe fn dims<'a, T>(p: *const T, n: usize, what: &str) -> Result<&'a [T], Erro
 /// (v3 `{"name":..,"configuration":..}` or numcodecs `{"id":..}`); the
 /// `bytes` codec (little endian) is added when absent; a v2 hierarchy gets
 /// them as filters + compressor. `fill_value`: NULL for zero, else one
-/// element of `dtype`.
+/// element of `dtype`. `dtype` ZARR_STRING (added after 1.0) makes a
+/// variable-length string array (v3 `string` with `vlen-utf8`, v2 `|O` with
+/// the vlen-utf8 filter) whose `fill_value` is NULL (the empty string) or a
+/// NUL-terminated UTF-8 string; other string, bytes and time types are made
+/// with zarr_array_create_json (ZARR_ETYPE here).
 ///
 /// # Safety
 /// `shape` and `chunk_shape` hold `ndim` values; strings are NUL-terminated;
@@ -312,13 +316,17 @@ pub unsafe extern "C" fn zarr_array_create_sharded(
     })
 }
 
-/// One element of `dt` at `p`, or None for NULL.
+/// One element of `dt` at `p`, or None for NULL. For ZARR_STRING `p` is
+/// a NUL-terminated UTF-8 string.
 ///
 /// # Safety
 /// `p` is NULL or points to one element of `dt`.
 unsafe fn fill_bytes<'a>(p: *const c_void, dt: DataType) -> Option<&'a [u8]> {
     if p.is_null() {
         None
+    } else if dt.is_vlen() {
+        // SAFETY: the caller promises a NUL-terminated string.
+        Some(unsafe { std::ffi::CStr::from_ptr(p as *const c_char) }.to_bytes())
     } else {
         // SAFETY: non-NULL; caller promises one element of dt.
         Some(unsafe { std::slice::from_raw_parts(p as *const u8, dt.size()) })
@@ -392,7 +400,7 @@ pub unsafe extern "C" fn zarr_array_chunk_shape(array: i64, chunk_shape: *mut u6
     })
 }
 
-/// Stored data type (ZARR_BOOL..ZARR_FLOAT16).
+/// Stored data type (ZARR_BOOL..ZARR_FLOAT16, ZARR_STRING..ZARR_TIMEDELTA64).
 ///
 /// # Safety
 /// `dtype` is valid for writing.
@@ -404,6 +412,164 @@ pub unsafe extern "C" fn zarr_array_dtype(array: i64, dtype: *mut c_int) -> c_in
         // SAFETY: checked non-NULL.
         unsafe { *dtype = d };
         Ok(())
+    })
+}
+
+/// Bytes of one stored element of a fixed-size type (numbers, ZARR_BYTES:
+/// n, ZARR_FIXED_STRING: 4 a code point, times: 8); ZARR_ETYPE for the
+/// variable-length types (ZARR_STRING, ZARR_VLEN_BYTES).
+///
+/// # Safety
+/// `bytes` is valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_element_size(array: i64, bytes: *mut usize) -> c_int {
+    guard(|| {
+        non_null(bytes, "bytes")?;
+        let dt = handles::array(array)?.dtype();
+        if dt.is_vlen() {
+            return Err(Error::Type(format!("{} elements have no fixed size", dt.v3_name())));
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { *bytes = dt.size() };
+        Ok(())
+    })
+}
+
+/// The unit of a ZARR_DATETIME64 / ZARR_TIMEDELTA64 array as numpy spells
+/// it ("s", "ms", "us", "ns", "D", "generic", ...; NUL-terminated) and its
+/// scale factor (`datetime64[10ms]`: "ms" and 10). Values are int64 counts
+/// of scale_factor units since 1970-01-01T00:00 (datetime64) or of duration
+/// (timedelta64); INT64_MIN is NaT. ZARR_ETYPE for other types.
+///
+/// # Safety
+/// `unit` is valid for writing 8 bytes; `scale_factor` for one value.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_time_unit(array: i64, unit: *mut c_char, scale_factor: *mut i64) -> c_int {
+    guard(|| {
+        non_null(unit, "unit")?;
+        non_null(scale_factor, "scale_factor")?;
+        let dt = handles::array(array)?.dtype();
+        let u = dt
+            .time_unit()
+            .ok_or_else(|| Error::Type(format!("a {} array has no time unit", dt.v3_name())))?;
+        let name = u.unit().as_bytes();
+        // Every numpy unit fits ("generic" is the longest: 7 bytes + NUL).
+        let mut out = [0u8; 8];
+        out[..name.len().min(7)].copy_from_slice(&name[..name.len().min(7)]);
+        // SAFETY: checked non-NULL; the caller promises 8 bytes and one value.
+        unsafe {
+            std::ptr::copy_nonoverlapping(out.as_ptr(), unit as *mut u8, 8);
+            *scale_factor = u.scale as i64;
+        }
+        Ok(())
+    })
+}
+
+/// Read the values of a string or bytes array: `buf` gets them back to
+/// back (no NULs), `offsets[0..=n]` their boundaries, `*needed` the bytes
+/// of values. `buf = NULL, buf_len = 0` is a size query (only `*needed`
+/// is written; `offsets` may be NULL). A `buf` shorter than needed is
+/// ZARR_EINVAL and nothing is written. Strings come back as UTF-8
+/// (fixed-length ones without their padding); ZARR_BYTES (without trailing
+/// NULs, as numpy reads `|S`) and ZARR_VLEN_BYTES as their bytes. Other
+/// types: ZARR_ETYPE.
+///
+/// # Safety
+/// start/count/stride hold ndim values; `buf` is valid for `buf_len`
+/// bytes, `offsets` for n + 1 values (n = product of count), `needed` for one.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarr_array_read_strings(
+    array: i64,
+    start: *const u64,
+    count: *const u64,
+    stride: *const i64,
+    buf: *mut c_char,
+    buf_len: usize,
+    offsets: *mut u64,
+    needed: *mut usize,
+) -> c_int {
+    guard(|| {
+        non_null(needed, "needed")?;
+        let a = handles::array(array)?;
+        // SAFETY: caller guarantees.
+        let (sel, _) = unsafe { selection(&a, start, count, stride, ZARR_NATIVE) }?;
+        let values = a.read_strings(&sel)?;
+        let total = values.iter().map(Vec::len).sum::<usize>();
+        if buf.is_null() && buf_len == 0 {
+            // SAFETY: checked non-NULL.
+            unsafe { *needed = total };
+            return Ok(());
+        }
+        non_null(buf, "buf")?;
+        non_null(offsets, "offsets")?;
+        if buf_len < total {
+            return Err(Error::InvalidArgument(format!(
+                "buf holds {buf_len} bytes, the values need {total}"
+            )));
+        }
+        // SAFETY: non-NULL; the caller promises buf_len bytes and n + 1 offsets.
+        let (out, offs) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(buf as *mut u8, buf_len),
+                std::slice::from_raw_parts_mut(offsets, values.len() + 1),
+            )
+        };
+        let mut pos = 0usize;
+        offs[0] = 0;
+        for (i, v) in values.iter().enumerate() {
+            out[pos..pos + v.len()].copy_from_slice(v);
+            pos += v.len();
+            offs[i + 1] = pos as u64;
+        }
+        // SAFETY: checked non-NULL.
+        unsafe { *needed = total };
+        Ok(())
+    })
+}
+
+/// Write n values (n = product of count) given as by
+/// zarr_array_read_strings: value i is `buf[offsets[i]] .. buf[offsets[i+1]]`
+/// (offsets must not decrease). A fixed-size type refuses a value that does
+/// not fit (ZARR_ERANGE), a string type invalid UTF-8 (ZARR_EINVAL); then
+/// nothing is written. Other types: ZARR_ETYPE.
+///
+/// # Safety
+/// start/count/stride hold ndim values; `offsets` holds n + 1 values and
+/// `buf` at least `offsets[n]` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_write_strings(
+    array: i64,
+    start: *const u64,
+    count: *const u64,
+    stride: *const i64,
+    buf: *const c_char,
+    offsets: *const u64,
+) -> c_int {
+    guard(|| {
+        let a = handles::array(array)?;
+        // SAFETY: caller guarantees.
+        let (sel, _) = unsafe { selection(&a, start, count, stride, ZARR_NATIVE) }?;
+        let n = sel
+            .num_elements()
+            .filter(|&n| n < isize::MAX as usize / 8)
+            .ok_or_else(|| Error::InvalidArgument("selection is too large".into()))?;
+        non_null(offsets, "offsets")?;
+        // SAFETY: non-NULL; the caller promises n + 1 offsets.
+        let offs = unsafe { std::slice::from_raw_parts(offsets, n + 1) };
+        if offs.windows(2).any(|w| w[1] < w[0]) {
+            return Err(Error::InvalidArgument("offsets must not decrease".into()));
+        }
+        let total = usize::try_from(offs[n]).map_err(|_| Error::InvalidArgument("offsets too large".into()))?;
+        let data: &[u8] = if total == 0 {
+            &[]
+        } else {
+            non_null(buf, "buf")?;
+            // SAFETY: non-NULL; the caller promises offsets[n] bytes.
+            unsafe { std::slice::from_raw_parts(buf as *const u8, total) }
+        };
+        let values: Vec<&[u8]> = offs.windows(2).map(|w| &data[w[0] as usize..w[1] as usize]).collect();
+        a.write_strings(&sel, &values)
     })
 }
 

@@ -44,6 +44,14 @@ pub(crate) fn dtype(code: c_int) -> Result<DataType, Error> {
         ZARR_FLOAT32 => DataType::Float32,
         ZARR_FLOAT64 => DataType::Float64,
         ZARR_FLOAT16 => DataType::Float16,
+        ZARR_STRING => DataType::String,
+        ZARR_VLEN_BYTES => DataType::VlenBytes,
+        ZARR_FIXED_STRING | ZARR_BYTES | ZARR_DATETIME64 | ZARR_TIMEDELTA64 => {
+            return Err(Error::Type(format!(
+                "type code {code} needs a length or unit: create such arrays with zarr_array_create_json, \
+                 read and write them with ZARR_NATIVE"
+            )))
+        }
         _ => return Err(Error::Type(format!("unknown data type code {code}"))),
     })
 }
@@ -63,6 +71,12 @@ pub(crate) fn dtype_code(dt: DataType) -> c_int {
         DataType::Float32 => ZARR_FLOAT32,
         DataType::Float64 => ZARR_FLOAT64,
         DataType::Float16 => ZARR_FLOAT16,
+        DataType::String => ZARR_STRING,
+        DataType::FixedString(_) => ZARR_FIXED_STRING,
+        DataType::Bytes(_) => ZARR_BYTES,
+        DataType::VlenBytes => ZARR_VLEN_BYTES,
+        DataType::DateTime64(_) => ZARR_DATETIME64,
+        DataType::TimeDelta64(_) => ZARR_TIMEDELTA64,
     }
 }
 
@@ -242,9 +256,31 @@ mod tests {
             assert_eq!(dtype(code).unwrap(), dt, "{code}");
         }
         assert_eq!(ALL_TYPES.len(), CODES_1_0.len(), "a new type needs a new code here");
-        for bad in [-1, 0, 13, 100] {
+        for bad in [-1, 0, 19, 100] {
             assert!(matches!(dtype(bad), Err(Error::Type(_))), "{bad}");
         }
+        // Added after 1.0: 13 and 16 name a type alone; 14, 15, 17 and 18
+        // need a length or unit (zarr_array_create_json).
+        assert_eq!(dtype(ZARR_STRING).unwrap(), DataType::String);
+        assert_eq!(dtype(ZARR_VLEN_BYTES).unwrap(), DataType::VlenBytes);
+        for code in [ZARR_FIXED_STRING, ZARR_BYTES, ZARR_DATETIME64, ZARR_TIMEDELTA64] {
+            assert!(
+                matches!(dtype(code), Err(Error::Type(m)) if m.contains("create_json")),
+                "{code}"
+            );
+        }
+        assert_eq!(
+            [
+                ZARR_STRING,
+                ZARR_FIXED_STRING,
+                ZARR_BYTES,
+                ZARR_VLEN_BYTES,
+                ZARR_DATETIME64,
+                ZARR_TIMEDELTA64
+            ],
+            [13, 14, 15, 16, 17, 18]
+        );
+        assert_eq!(dtype_code(DataType::Bytes(4)), ZARR_BYTES);
         assert_eq!(mem_type(ZARR_NATIVE, DataType::UInt16).unwrap(), DataType::UInt16);
         assert_eq!(mem_type(ZARR_FLOAT64, DataType::UInt16).unwrap(), DataType::Float64);
     }

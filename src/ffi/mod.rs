@@ -73,6 +73,18 @@ pub const ZARR_FLOAT32: c_int = 10;
 pub const ZARR_FLOAT64: c_int = 11;
 /// IEEE half precision (C has no such type: read it as ZARR_FLOAT32).
 pub const ZARR_FLOAT16: c_int = 12;
+/// Variable-length UTF-8 strings: v3 `string`, v2 `|O` with vlen-utf8 (added after 1.0).
+pub const ZARR_STRING: c_int = 13;
+/// Fixed-length UTF-32 strings: v3 `fixed_length_utf32`, v2 `<U<n>` / `>U<n>`.
+pub const ZARR_FIXED_STRING: c_int = 14;
+/// Fixed-size bytes: v2 `|S<n>`, v3 `null_terminated_bytes`.
+pub const ZARR_BYTES: c_int = 15;
+/// Variable-length bytes: v3 `variable_length_bytes`, v2 `|O` with vlen-bytes.
+pub const ZARR_VLEN_BYTES: c_int = 16;
+/// numpy datetime64: int64 counts of its unit (zarr_array_time_unit), NaT = INT64_MIN.
+pub const ZARR_DATETIME64: c_int = 17;
+/// numpy timedelta64: int64 counts of its unit, NaT = INT64_MIN.
+pub const ZARR_TIMEDELTA64: c_int = 18;
 
 /// The most threads zarr_set_num_threads accepts.
 pub const ZARR_MAX_THREADS: c_int = 1024;

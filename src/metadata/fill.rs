@@ -21,7 +21,11 @@ pub fn is_all_fill(chunk: &[u8], dtype: DataType, fill: &FillValue) -> bool {
         };
     }
     let f = fill.as_bytes();
-    // A 64-byte block of the fill pattern (element sizes divide 64).
+    if f.is_empty() || 64 % f.len() != 0 {
+        // Strings and bytes of other lengths: element by element.
+        return !f.is_empty() && chunk.chunks(f.len()).all(|e| e == f);
+    }
+    // A 64-byte block of the fill pattern (the element size divides 64).
     let mut pattern = [0u8; 64];
     for (i, b) in pattern.iter_mut().enumerate() {
         *b = f[i % f.len()];
@@ -63,6 +67,17 @@ mod tests {
         assert!(is_all_fill(&chunk, DataType::Float32, &fill));
         chunk[0..4].copy_from_slice(&1.0f32.to_ne_bytes());
         assert!(!is_all_fill(&chunk, DataType::Float32, &fill));
+    }
+
+    #[test]
+    fn fill_of_a_size_not_dividing_64() {
+        // |S3 elements "ab\0": 30 of them span several 64-byte blocks.
+        let dt = DataType::Bytes(3);
+        let fill = FillValue::from_bytes(dt, b"ab\0").unwrap();
+        let mut chunk = b"ab\0".repeat(30);
+        assert!(is_all_fill(&chunk, dt, &fill));
+        chunk[70] = b'x';
+        assert!(!is_all_fill(&chunk, dt, &fill));
     }
 
     #[test]

@@ -231,12 +231,10 @@ impl ArrayMetadata {
             return Err(Error::Metadata("node_type is not \"array\"".into()));
         }
         let shape = u64_list(doc.get("shape"), "shape")?;
-        let dt_name = match doc.get("data_type") {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => return Err(Error::Unsupported(format!("data type {other}"))),
+        let dtype = match doc.get("data_type") {
+            Some(v) => DataType::from_v3_json(v)?,
             None => return Err(Error::Metadata("data_type is missing".into())),
         };
-        let dtype = DataType::from_v3_name(&dt_name)?;
         let grid = doc
             .get("chunk_grid")
             .and_then(Value::as_object)
@@ -375,6 +373,29 @@ impl ArrayMetadata {
         let shape = u64_list(doc.get("shape"), "shape")?;
         let chunk_shape = u64_list(doc.get("chunks"), "chunks")?;
         let (dtype, endian) = match doc.get("dtype") {
+            // numpy objects: what they hold is the object codec's (the first filter).
+            Some(Value::String(s)) if s == "|O" => {
+                let first = doc
+                    .get("filters")
+                    .and_then(Value::as_array)
+                    .and_then(|f| f.first())
+                    .and_then(|f| f.get("id"))
+                    .and_then(Value::as_str);
+                match first {
+                    Some("vlen-utf8") => (DataType::String, Endian::Little),
+                    Some("vlen-bytes") => (DataType::VlenBytes, Endian::Little),
+                    Some(other) => {
+                        return Err(Error::Unsupported(format!(
+                            "data type \"|O\" with object codec \"{other}\""
+                        )))
+                    }
+                    None => {
+                        return Err(Error::Unsupported(
+                            "data type \"|O\" without an object codec (vlen-utf8 or vlen-bytes) as first filter".into(),
+                        ))
+                    }
+                }
+            }
             Some(Value::String(s)) => DataType::from_v2_name(s)?,
             Some(other) => return Err(Error::Unsupported(format!("data type {other}"))),
             None => return Err(Error::Metadata("dtype is missing".into())),
@@ -451,7 +472,7 @@ impl ArrayMetadata {
         };
         let mut doc = Map::new();
         doc.insert("shape".into(), json!(self.shape));
-        doc.insert("data_type".into(), json!(self.dtype.v3_name()));
+        doc.insert("data_type".into(), self.dtype.v3_json());
         doc.insert(
             "chunk_grid".into(),
             json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),

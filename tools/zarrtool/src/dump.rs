@@ -51,10 +51,13 @@ impl NcType {
             UInt16 => NcType::UShort,
             Int32 => NcType::Int,
             UInt32 => NcType::UInt,
-            Int64 => NcType::Int64,
+            // Times are int64 counts of their unit.
+            Int64 | DateTime64(_) | TimeDelta64(_) => NcType::Int64,
             UInt64 => NcType::UInt64,
             Float16 | Float32 => NcType::Float,
             Float64 => NcType::Double,
+            // Strings and bytes are not dumped yet (their reads are refused by type).
+            String | FixedString(_) | Bytes(_) | VlenBytes => NcType::UByte,
         }
     }
     fn cdl_name(self) -> &'static str {
@@ -258,10 +261,11 @@ fn load(mem: DataType, b: &[u8]) -> Num {
         UInt16 => Num::I(u16::from_ne_bytes([b[0], b[1]]) as i128),
         Int32 => Num::I(i32::from_ne_bytes(b[..4].try_into().unwrap()) as i128),
         UInt32 => Num::I(u32::from_ne_bytes(b[..4].try_into().unwrap()) as i128),
-        Int64 => Num::I(i64::from_ne_bytes(b[..8].try_into().unwrap()) as i128),
+        Int64 | DateTime64(_) | TimeDelta64(_) => Num::I(i64::from_ne_bytes(b[..8].try_into().unwrap()) as i128),
         UInt64 => Num::I(u64::from_ne_bytes(b[..8].try_into().unwrap()) as i128),
         Float16 | Float32 => Num::F(f32::from_ne_bytes(b[..4].try_into().unwrap()) as f64),
         Float64 => Num::F(f64::from_ne_bytes(b[..8].try_into().unwrap())),
+        String | FixedString(_) | Bytes(_) | VlenBytes => Num::I(b.first().copied().unwrap_or(0) as i128),
     }
 }
 

@@ -20,11 +20,12 @@ fn npy_descr(mem: DataType) -> String {
         UInt16 => format!("{e}u2"),
         Int32 => format!("{e}i4"),
         UInt32 => format!("{e}u4"),
-        Int64 => format!("{e}i8"),
+        Int64 | DateTime64(_) | TimeDelta64(_) => format!("{e}i8"),
         UInt64 => format!("{e}u8"),
         Float16 => format!("{e}f2"),
         Float32 => format!("{e}f4"),
         Float64 => format!("{e}f8"),
+        t => t.v2_name(zarr::metadata::Endian::NATIVE),
     }
 }
 

@@ -74,11 +74,12 @@ pub fn plain(mem: DataType, b: &[u8]) -> String {
         UInt16 => u16::from_ne_bytes([b[0], b[1]]).to_string(),
         Int32 => i32::from_ne_bytes(b[..4].try_into().unwrap()).to_string(),
         UInt32 => u32::from_ne_bytes(b[..4].try_into().unwrap()).to_string(),
-        Int64 => i64::from_ne_bytes(b[..8].try_into().unwrap()).to_string(),
+        Int64 | DateTime64(_) | TimeDelta64(_) => i64::from_ne_bytes(b[..8].try_into().unwrap()).to_string(),
         UInt64 => u64::from_ne_bytes(b[..8].try_into().unwrap()).to_string(),
         // Debug is Rust's shortest round-trip form ("0.1", "1e-7", "NaN", "inf").
         Float32 | Float16 => format!("{:?}", f32_of(b)),
         Float64 => format!("{:?}", f64_of(b)),
+        String | FixedString(_) | Bytes(_) | VlenBytes => std::string::String::from_utf8_lossy(b).into_owned(),
     }
 }
 
