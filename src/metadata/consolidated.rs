@@ -191,6 +191,8 @@ pub fn load_root_with(
 /// before a metadata change.
 pub fn invalidate(store: &dyn Store, format: ZarrFormat) -> Result<()> {
     match format {
+        // N5 has no consolidated metadata.
+        ZarrFormat::N5 => {}
         ZarrFormat::V2 => store.delete(V2_CONSOLIDATED)?,
         ZarrFormat::V3 => {
             if let Some(bytes) = node::get_document(store, V3_META)? {
@@ -220,6 +222,7 @@ fn collect(store: &dyn Store, format: ZarrFormat, path: &str, out: &mut Map<Stri
                 .transpose()
         };
         match format {
+            ZarrFormat::N5 => return Err(Error::Unsupported("consolidated metadata in an N5 container".into())),
             ZarrFormat::V3 => {
                 let Some(mut doc) = read(V3_META)? else { continue };
                 // A nested group's own consolidated copy would be stale here.
@@ -255,9 +258,13 @@ fn collect(store: &dyn Store, format: ZarrFormat, path: &str, out: &mut Map<Stri
 /// Write the consolidated metadata of the hierarchy whose root group is at
 /// the root of `store`, in zarr-python's layout.
 pub fn write(store: &dyn Store, format: ZarrFormat) -> Result<()> {
+    if format == ZarrFormat::N5 {
+        return Err(Error::Unsupported("consolidated metadata in an N5 container".into()));
+    }
     let mut nodes = Map::new();
     collect(store, format, "", &mut nodes)?;
     match format {
+        ZarrFormat::N5 => unreachable!("refused above"),
         ZarrFormat::V3 => {
             let bytes = store
                 .get(V3_META)?
