@@ -322,8 +322,8 @@ pub fn compression_from_user(codecs: &[Value]) -> Result<Value> {
                 "cname": get("cname").unwrap_or(json!("lz4")),
                 "clevel": get("clevel").unwrap_or(json!(5)),
                 "shuffle": shuffle,
+                // No "nthreads": tensorstore refuses it (n5-blosc reads without it).
                 "blocksize": get("blocksize").unwrap_or(json!(0)),
-                "nthreads": 1,
             })
         }
         other => return Err(Error::Unsupported(format!("codec \"{other}\" has no N5 form"))),
