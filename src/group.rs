@@ -6,7 +6,7 @@ use crate::array::{self, Array};
 use crate::codec::pipeline::CodecChain;
 use crate::error::{Error, Result};
 use crate::metadata::consolidated::{self, Consolidated};
-use crate::metadata::detect::{self, Detected, Kind};
+use crate::metadata::detect::{self, Detected};
 use crate::metadata::{node, ArrayMetadata, ChunkKeyEncoding, DataType, FillValue, ZarrFormat};
 use crate::repo::{self, Session};
 use crate::store::{self, join, RepoSelect, Store};
@@ -48,7 +48,14 @@ fn normalize(rel: &str) -> Result<Vec<&str>> {
         if p.is_empty() {
             continue;
         }
-        if p == "." || p == ".." || p.contains('\\') || p.contains('\0') || p.starts_with(".z") || p == node::V3_META {
+        if p == "."
+            || p == ".."
+            || p.contains('\\')
+            || p.contains('\0')
+            || p.starts_with(".z")
+            || p == node::V3_META
+            || p == node::N5_ATTRS
+        {
             return Err(Error::InvalidArgument(format!(
                 "bad node name \"{p}\" in path \"{rel}\""
             )));
@@ -75,6 +82,22 @@ impl Group {
         opts: store::StoreOptions,
     ) -> Result<Group> {
         let use_consolidated = !opts.ignore_consolidated;
+        // An `n5://` prefix or a `.n5` name: an N5 container (detected as
+        // such without the root "n5" key, created as N5).
+        let (url, n5_hint) = match url.strip_prefix("n5://") {
+            Some(rest) => (rest, true),
+            None => (url, url.trim_end_matches('/').ends_with(".n5")),
+        };
+        let format = match (format, n5_hint) {
+            (Some(f), true) if f != ZarrFormat::N5 => {
+                return Err(Error::InvalidArgument(format!(
+                    "\"{url}\" names an N5 container, not a {} hierarchy",
+                    f.name()
+                )))
+            }
+            (None, true) => Some(ZarrFormat::N5),
+            (f, _) => f,
+        };
         let sel = opts.repo.clone();
         // Plain HTTP has no conditional writes: repositories open read-only there.
         let can_swap = !(url.starts_with("http://") || url.starts_with("https://"));
@@ -134,11 +157,8 @@ impl Group {
         }
         let found = match root {
             Some(_) => None,
-            None => Some(detect::detect(store.as_ref(), false)?),
+            None => Some(detect::detect(store.as_ref(), format == Some(ZarrFormat::N5))?),
         };
-        if let Some(Detected::Root(Kind::N5) | Detected::Implicit(Kind::N5)) = found {
-            return Err(Error::Unsupported(format!("{} is an N5 container", store.id())));
-        }
         let existing = match root {
             Some(node::NodeDoc::Group { format, .. }) => Some(format),
             Some(node::NodeDoc::Array(meta)) => Some(meta.format),
@@ -148,7 +168,7 @@ impl Group {
             (Some(f), _, _) => f,
             // No root metadata but nodes below: an implicit root group, left
             // without metadata; new children take the nodes' format.
-            (None, Some(Detected::Implicit(k)), _) => k.zarr_format().unwrap_or(ZarrFormat::V3),
+            (None, Some(Detected::Implicit(k) | Detected::Root(k)), _) => k.zarr_format(),
             (None, _, Mode::Create) => {
                 let f = format.unwrap_or(ZarrFormat::V3);
                 node::write_group(store.as_ref(), "", f, &Map::new())?;
@@ -156,7 +176,7 @@ impl Group {
             }
             (None, _, _) => {
                 return Err(Error::NotFound(format!(
-                    "no Zarr hierarchy at {}: no zarr.json, .zgroup, .zarray or N5 attributes.json at the root, \
+                    "no Zarr hierarchy or N5 container at {}: no zarr.json, .zgroup, .zarray or N5 attributes.json at the root, \
                      nor in directories up to {} levels below it",
                     store.id(),
                     detect::SCAN_DEPTH
@@ -392,9 +412,9 @@ impl Group {
     pub fn create_array(&self, rel: &str, meta: ArrayMetadata) -> Result<Array> {
         if meta.format != self.format {
             return Err(Error::InvalidArgument(format!(
-                "a Zarr v{} array cannot live in a v{} hierarchy",
-                meta.format.number(),
-                self.format.number()
+                "a {} array cannot live in a {} hierarchy",
+                meta.format.name(),
+                self.format.name()
             )));
         }
         let path = self.prepare_new_node(&normalize(rel)?)?;
@@ -429,6 +449,7 @@ impl Group {
             key_encoding: match self.format {
                 ZarrFormat::V3 => ChunkKeyEncoding::Default { separator: '/' },
                 ZarrFormat::V2 => ChunkKeyEncoding::V2 { separator: '.' },
+                ZarrFormat::N5 => ChunkKeyEncoding::N5,
             },
             codecs: chain.to_metadata()?,
             attributes: Map::new(),
@@ -439,6 +460,13 @@ impl Group {
         // Round-trip through the document to run every check the parser
         // runs, then build the chain once to check it against the chunks.
         let meta = match self.format {
+            ZarrFormat::N5 => {
+                if fill.is_some_and(|b| b.iter().any(|&x| x != 0)) {
+                    return Err(Error::Unsupported("a fill value other than 0 in N5".into()));
+                }
+                let doc = meta.to_n5()?;
+                crate::metadata::n5::from_n5(doc.as_object().unwrap(), "new N5 dataset")
+            }
             ZarrFormat::V3 => {
                 let doc = meta.to_v3();
                 ArrayMetadata::from_v3(doc.as_object().unwrap())
@@ -502,7 +530,7 @@ impl Group {
                 Ok(Some("group")) => out.push((e.name, NodeKind::Group)),
                 Ok(Some("array")) => out.push((e.name, NodeKind::Array)),
                 // Nodes below without metadata here: an implicit group.
-                Ok(None) if matches!(detect::scan(self.store.as_ref(), &p), Ok(Some(k)) if k != Kind::N5) => {
+                Ok(None) if matches!(detect::scan(self.store.as_ref(), &p), Ok(Some(_))) => {
                     out.push((e.name, NodeKind::Group))
                 }
                 // Directories without nodes (or with unreadable metadata) are not members.

@@ -45,6 +45,7 @@ fn consolidated_present(store: &Counting, format: ZarrFormat) -> bool {
             let doc: Value = serde_json::from_slice(&store.inner.get("zarr.json").unwrap().unwrap()).unwrap();
             doc.get("consolidated_metadata").is_some()
         }
+        ZarrFormat::N5 => unreachable!("N5 has no consolidated metadata"),
     }
 }
 
@@ -120,6 +121,7 @@ fn consolidated_metadata_wins_over_a_disagreeing_node_document() {
                 doc["attributes"] = json!({"u": "outside"});
                 store.inner.set("g/a/zarr.json", doc.to_string().as_bytes()).unwrap();
             }
+            ZarrFormat::N5 => unreachable!("N5 has no consolidated metadata"),
         }
         let root = Group::open_root_in(store.clone(), Mode::Read, None).unwrap();
         assert_eq!(root.open_array("g/a").unwrap().attributes()["u"], "m");

@@ -87,6 +87,7 @@ impl Array {
         let doc = match self.metadata().format {
             crate::metadata::ZarrFormat::V3 => node::V3_META,
             crate::metadata::ZarrFormat::V2 => node::V2_ARRAY,
+            crate::metadata::ZarrFormat::N5 => node::N5_ATTRS,
         };
         if !self.store.exists(&join(&self.path, doc))? {
             return Err(Error::NotFound(format!("array \"{}\" was deleted", self.path)));

@@ -260,13 +260,16 @@ impl Array {
     ) -> Result<Option<Vec<u8>>> {
         let shape = &w.meta.chunk_shape;
         let vlen = w.meta.dtype.is_vlen();
+        // The chunk's part inside the array: formats that store edge chunks
+        // clipped (N5) encode only that.
+        let valid = valid_extent(w.meta, t);
         // The whole chunk as one run of the caller's buffer, same type (a
         // chunk-by-chunk copy): encode it from there, no chunk buffer.
         if let Some(run) = whole_run(w.meta, t, w.sel, w.mem_type, w.input).filter(|_| !vlen) {
             if w.leaves_out(run) {
                 return Ok(None);
             }
-            return self.chain.encode_slice(run, shape).map(Some);
+            return self.chain.encode_chunk(run, shape, &valid).map(Some);
         }
         // Every element overwritten and a chain that encodes borrowed bytes:
         // gather into a reused buffer.
@@ -278,7 +281,7 @@ impl Array {
                 if w.leaves_out(buf) {
                     return Ok(None);
                 }
-                self.chain.encode_slice(buf, shape).map(Some)
+                self.chain.encode_chunk(buf, shape, &valid).map(Some)
             });
         }
         let chunk = w.updated(shape, covers, &t.pieces, key, || {
@@ -287,8 +290,18 @@ impl Array {
         if w.leaves_out(&chunk) {
             return Ok(None);
         }
-        self.chain.encode(chunk, shape).map(Some)
+        self.chain.encode_chunk_owned(chunk, shape, &valid).map(Some)
     }
+}
+
+/// Per dimension, how many elements of task `t`'s chunk lie inside the array.
+fn valid_extent(meta: &ArrayMetadata, t: &ChunkTask) -> Vec<u64> {
+    (0..meta.chunk_shape.len())
+        .map(|d| {
+            let c = meta.chunk_shape[d];
+            c.min(meta.shape[d].saturating_sub(t.coords[d] * c))
+        })
+        .collect()
 }
 
 /// Whether task `t` reaches every in-bounds element of its chunk (no old

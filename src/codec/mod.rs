@@ -11,11 +11,13 @@ use serde_json::Value;
 
 pub mod bitround;
 pub mod blosc;
+pub mod bz2;
 pub mod crc32c;
 pub mod delta;
 pub mod fixedscaleoffset;
 pub mod gzip;
 pub mod lz4;
+pub mod n5block;
 pub mod partial;
 pub mod pipeline;
 pub mod quantize;
@@ -24,6 +26,7 @@ pub mod sharding;
 pub mod shuffle;
 pub mod transpose;
 pub mod vlen;
+pub mod xz;
 pub mod zlib;
 pub mod zstd;
 

@@ -5,6 +5,7 @@
 //! the dtype's byte order is the `bytes` codec, filters and the compressor
 //! are bytes->bytes codecs.
 
+use super::n5block::N5BlockCodec;
 use super::sharding::ShardingCodec;
 use super::{registry, transpose, BytesCodec, CodecContext};
 use crate::error::{Error, Result};
@@ -38,6 +39,9 @@ pub struct CodecChain {
     /// types): the chain's decoded chunk is the framed value list
     /// (`codec::vlen`), so only the bytes->bytes codecs run here.
     vlen: bool,
+    /// N5 blocks (header, big-endian elements, compression) as the whole
+    /// chain: an N5 dataset has nothing else.
+    n5: Option<Arc<N5BlockCodec>>,
 }
 
 /// The most bytes a variable-length chunk may decode to (its size is not
@@ -217,15 +221,35 @@ impl CodecChain {
                 filters,
                 compressor,
             } => Self::from_v2(meta.dtype, *endian, *order_f, ndim, filters, compressor.as_ref())?,
+            CodecMetadata::N5(compression) => Self::n5(compression, meta.dtype)?,
         };
         chain.set_fill(&meta.fill_value);
         chain.check_shape(&meta.chunk_shape)?;
         Ok(chain)
     }
 
+    /// The chain of an N5 dataset with `compression`.
+    pub fn n5(compression: &Value, dtype: DataType) -> Result<Self> {
+        Ok(CodecChain {
+            format: ZarrFormat::N5,
+            dtype,
+            stages: vec![],
+            endian: None,
+            bytes_codecs: vec![],
+            v2_filters: 0,
+            sharding: None,
+            vlen: false,
+            n5: Some(Arc::new(N5BlockCodec::new(compression, dtype)?)),
+        })
+    }
+
     /// The codec metadata that names this chain in its format's document.
     pub fn to_metadata(&self) -> Result<CodecMetadata> {
+        if let Some(n5) = &self.n5 {
+            return Ok(CodecMetadata::N5(n5.compression().clone()));
+        }
         Ok(match self.format {
+            ZarrFormat::N5 => return Err(Error::Internal("N5 chain without its block codec".into())),
             ZarrFormat::V3 => CodecMetadata::V3(self.to_v3_json()),
             ZarrFormat::V2 => {
                 let (endian, order_f, filters, compressor) = self.to_v2_parts()?;
@@ -253,6 +277,7 @@ impl CodecChain {
             v2_filters: 0,
             sharding: None,
             vlen: false,
+            n5: None,
         };
         let mut seen_bytes = false;
         for c in codecs {
@@ -392,6 +417,7 @@ impl CodecChain {
             v2_filters: filters.len(),
             sharding: None,
             vlen,
+            n5: None,
         })
     }
 
@@ -399,6 +425,9 @@ impl CodecChain {
     /// (v3 objects or numcodecs objects). `bytes` (little-endian) is added if
     /// absent. For a v2 array the list maps to filters + one compressor.
     pub fn from_user_list(codecs: &[Value], dtype: DataType, ndim: usize, format: ZarrFormat) -> Result<Self> {
+        if format == ZarrFormat::N5 {
+            return Self::n5(&super::n5block::compression_from_user(codecs)?, dtype);
+        }
         let mut stages = vec![];
         // Set only by an explicit `bytes` codec; little-endian otherwise.
         let mut endian = None;
@@ -488,6 +517,7 @@ impl CodecChain {
             v2_filters: 0,
             sharding,
             vlen: dtype.is_vlen(),
+            n5: None,
         };
         if chain.vlen && !chain.stages.is_empty() {
             return Err(Error::Unsupported(format!(
@@ -596,6 +626,9 @@ impl CodecChain {
 
     /// (dtype byte order, order "F", filters, compressor) for a `.zarray`.
     pub fn to_v2_parts(&self) -> Result<(Endian, bool, Vec<Value>, Option<Value>)> {
+        if self.n5.is_some() {
+            return Err(Error::Unsupported("N5 compression has no Zarr v2 form".into()));
+        }
         if self.sharding.is_some() {
             return Err(Error::Unsupported(
                 "codec \"sharding_indexed\" has no Zarr v2 form".into(),
@@ -672,6 +705,9 @@ impl CodecChain {
 
     /// Encode one chunk given as native-endian C-order elements of `shape`.
     pub fn encode(&self, chunk: Vec<u8>, shape: &[u64]) -> Result<Vec<u8>> {
+        if let Some(n5) = &self.n5 {
+            return n5.encode(&chunk, shape, shape);
+        }
         let mut elem = self.dtype.size();
         let n_elems = shape.iter().product::<u64>() as usize;
         let mut data = chunk;
@@ -713,6 +749,9 @@ impl CodecChain {
     /// codecs alone (native byte order) hands them to its first codec
     /// without a copy; any other chain copies and encodes.
     pub fn encode_slice(&self, chunk: &[u8], shape: &[u64]) -> Result<Vec<u8>> {
+        if let Some(n5) = &self.n5 {
+            return n5.encode(chunk, shape, shape);
+        }
         match self.bytes_codecs.split_first() {
             Some((first, rest)) if self.encodes_borrowed() => {
                 rest.iter().try_fold(first.encode_slice(chunk)?, |d, c| c.encode(d))
@@ -721,11 +760,31 @@ impl CodecChain {
         }
     }
 
+    /// Encode a chunk of the array's grid whose first `valid` elements per
+    /// dimension lie inside the array (fewer than `shape` at its upper
+    /// edges). Formats that store edge chunks whole (Zarr) encode all of
+    /// it; N5 stores only the valid part, as N5 requires.
+    pub fn encode_chunk(&self, chunk: &[u8], shape: &[u64], valid: &[u64]) -> Result<Vec<u8>> {
+        match &self.n5 {
+            Some(n5) => n5.encode(chunk, shape, valid),
+            None => self.encode_slice(chunk, shape),
+        }
+    }
+
+    /// As [`CodecChain::encode_chunk`], taking the chunk buffer.
+    pub fn encode_chunk_owned(&self, chunk: Vec<u8>, shape: &[u64], valid: &[u64]) -> Result<Vec<u8>> {
+        match &self.n5 {
+            Some(n5) => n5.encode(&chunk, shape, valid),
+            None => self.encode(chunk, shape),
+        }
+    }
+
     /// Whether [`CodecChain::encode_slice`] reads the chunk where it lies
     /// (no copy): bytes->bytes codecs alone, in native byte order.
     pub fn encodes_borrowed(&self) -> bool {
         self.stages.is_empty()
             && self.sharding.is_none()
+            && self.n5.is_none()
             && self.endian.is_none_or(|e| e == Endian::NATIVE)
             && !self.bytes_codecs.is_empty()
     }
@@ -737,7 +796,11 @@ impl CodecChain {
         &self,
         stored: Box<dyn std::io::Read + Send + 'a>,
     ) -> Option<Box<dyn std::io::Read + Send + 'a>> {
-        if self.sharding.is_some() || !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+        if self.sharding.is_some()
+            || self.n5.is_some()
+            || !self.stages.is_empty()
+            || self.endian.is_some_and(|e| e != Endian::NATIVE)
+        {
             return None;
         }
         match self.bytes_codecs.as_slice() {
@@ -750,7 +813,11 @@ impl CodecChain {
     /// Whether [`CodecChain::decode_stream`] will stream (so the caller can
     /// open a streaming reader instead of fetching the value whole).
     pub fn can_stream(&self) -> bool {
-        if self.sharding.is_some() || !self.stages.is_empty() || self.endian.is_some_and(|e| e != Endian::NATIVE) {
+        if self.sharding.is_some()
+            || self.n5.is_some()
+            || !self.stages.is_empty()
+            || self.endian.is_some_and(|e| e != Endian::NATIVE)
+        {
             return false;
         }
         match self.bytes_codecs.as_slice() {
@@ -770,6 +837,16 @@ impl CodecChain {
                 c.decode_bounded(d, VLEN_MAX_DECODED)
                     .map_err(|e| e.context(format!("chunk {key}")))
             });
+        }
+        if let Some(n5) = &self.n5 {
+            let max = n5.max_stored_len(shape);
+            if stored.len() > max {
+                return Err(Error::Codec(format!(
+                    "chunk {key}: {} stored bytes are more than any encoding of it takes ({max})",
+                    stored.len()
+                )));
+            }
+            return n5.decode(stored, shape, key);
         }
         let n_elems = shape.iter().product::<u64>() as usize;
         // Element types reaching each stage, then what the stages produce.
@@ -885,6 +962,9 @@ impl CodecChain {
     pub fn max_stored_len(&self, shape: &[u64]) -> usize {
         if self.vlen {
             return VLEN_MAX_DECODED;
+        }
+        if let Some(n5) = &self.n5 {
+            return n5.max_stored_len(shape);
         }
         let n_elems = shape.iter().product::<u64>() as usize;
         let expected = n_elems.saturating_mul(stages_out(&self.stages, self.dtype).size());

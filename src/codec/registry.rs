@@ -42,6 +42,7 @@ const TABLE: &[Entry] = &[
         super::fixedscaleoffset::FixedScaleOffsetCodec
     ),
     entry!(&["numcodecs.lz4"], "lz4", super::lz4::Lz4Codec),
+    entry!(&["numcodecs.bz2"], "bz2", super::bz2::Bz2Codec),
     entry!(&["numcodecs.shuffle"], "shuffle", super::shuffle::ShuffleCodec),
     entry!(&["numcodecs.bitround"], "bitround", super::bitround::BitRoundCodec),
     entry!(&["numcodecs.quantize"], "quantize", super::quantize::QuantizeCodec),

@@ -193,6 +193,19 @@ impl OpenOptions {
             let n = v.as_i64().ok_or_else(|| bad("zarr_format", "2 or 3", &v))?;
             opts.format = Some(zarr_format(n).map_err(|_| bad("zarr_format", "2 or 3", &v))?);
         }
+        // "n5" creates an N5 container ("zarr": the default, a Zarr hierarchy).
+        if let Some(v) = o.remove("format") {
+            match v.as_str() {
+                Some("n5") if opts.format.is_none() => opts.format = Some(ZarrFormat::N5),
+                Some("n5") => {
+                    return Err(Error::InvalidArgument(
+                        "options \"format\": \"n5\" and \"zarr_format\" exclude each other".into(),
+                    ))
+                }
+                Some("zarr") => {}
+                _ => return Err(bad("format", "\"zarr\" or \"n5\"", &v)),
+            }
+        }
         if let Some(v) = o.remove("process_locks") {
             opts.store.process_locks = v.as_bool().ok_or_else(|| bad("process_locks", "true or false", &v))?;
         }
@@ -324,9 +337,13 @@ mod tests {
         let o = OpenOptions::parse(Some(r#"{"zarr_format": 2, "process_locks": true}"#), "options_json").unwrap();
         assert_eq!(o.format, Some(ZarrFormat::V2));
         assert!(o.store.process_locks);
+        let o = OpenOptions::parse(Some(r#"{"format": "n5"}"#), "options_json").unwrap();
+        assert_eq!(o.format, Some(ZarrFormat::N5));
         for bad in [
             r#"{"zarr_format": 4}"#,
             r#"{"process_locks": 1}"#,
+            r#"{"format": "hdf5"}"#,
+            r#"{"format": "n5", "zarr_format": 3}"#,
             r#"{"no_such_option": 1}"#,
             "[]",
         ] {

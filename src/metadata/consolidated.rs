@@ -197,6 +197,8 @@ pub fn load_root_with(
 /// before a metadata change.
 pub fn invalidate(store: &dyn Store, format: ZarrFormat) -> Result<()> {
     match format {
+        // N5 has no consolidated metadata.
+        ZarrFormat::N5 => {}
         ZarrFormat::V2 => store.delete(V2_CONSOLIDATED)?,
         ZarrFormat::V3 => {
             // A compare-and-swap of the root document: a change another
@@ -230,6 +232,7 @@ fn collect(store: &dyn Store, format: ZarrFormat, path: &str, out: &mut Map<Stri
                 .transpose()
         };
         match format {
+            ZarrFormat::N5 => return Err(Error::Unsupported("consolidated metadata in an N5 container".into())),
             ZarrFormat::V3 => {
                 let Some(mut doc) = read(V3_META)? else { continue };
                 // A nested group's own consolidated copy would be stale here.
@@ -265,9 +268,13 @@ fn collect(store: &dyn Store, format: ZarrFormat, path: &str, out: &mut Map<Stri
 /// Write the consolidated metadata of the hierarchy whose root group is at
 /// the root of `store`, in zarr-python's layout.
 pub fn write(store: &dyn Store, format: ZarrFormat) -> Result<()> {
+    if format == ZarrFormat::N5 {
+        return Err(Error::Unsupported("consolidated metadata in an N5 container".into()));
+    }
     let mut nodes = Map::new();
     collect(store, format, "", &mut nodes)?;
     match format {
+        ZarrFormat::N5 => unreachable!("refused above"),
         ZarrFormat::V3 => {
             // Swapped into the root document, so a change of the root's own
             // attributes by another process meanwhile is kept.

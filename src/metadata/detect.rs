@@ -36,12 +36,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The Zarr format nodes of this kind are read and created in (None: N5).
-    pub fn zarr_format(self) -> Option<ZarrFormat> {
+    /// The format nodes of this kind are read and created in.
+    pub fn zarr_format(self) -> ZarrFormat {
         match self {
-            Kind::ZarrV2 | Kind::NcZarr => Some(ZarrFormat::V2),
-            Kind::ZarrV3 => Some(ZarrFormat::V3),
-            Kind::N5 => None,
+            Kind::ZarrV2 | Kind::NcZarr => ZarrFormat::V2,
+            Kind::ZarrV3 => ZarrFormat::V3,
+            Kind::N5 => ZarrFormat::N5,
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod detect;
 pub mod dtype;
 pub mod fill;
 pub mod json;
+pub mod n5;
 pub mod node;
 
 use crate::error::{Error, Result};
@@ -16,13 +17,26 @@ use serde_json::{json, Map, Value};
 pub enum ZarrFormat {
     V2,
     V3,
+    /// An N5 container (n5-java, z5, tensorstore's `n5` driver): see [`n5`].
+    N5,
 }
 
 impl ZarrFormat {
+    /// The Zarr format number; 0 for N5, which is not a Zarr format.
     pub fn number(self) -> u8 {
         match self {
             ZarrFormat::V2 => 2,
             ZarrFormat::V3 => 3,
+            ZarrFormat::N5 => 0,
+        }
+    }
+
+    /// "Zarr v2", "Zarr v3" or "N5", for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ZarrFormat::V2 => "Zarr v2",
+            ZarrFormat::V3 => "Zarr v3",
+            ZarrFormat::N5 => "N5",
         }
     }
 }
@@ -34,6 +48,9 @@ pub enum ChunkKeyEncoding {
     Default { separator: char },
     /// v2 and v3 "v2": `1.2` (or `1/2`); a 0-d array's only chunk is `0`.
     V2 { separator: char },
+    /// N5: the block's grid position in N5's (reversed) dimension order,
+    /// `/`-separated: chunk `[i, j, k]` of a C-order view is `k/j/i`.
+    N5,
 }
 
 impl ChunkKeyEncoding {
@@ -41,6 +58,10 @@ impl ChunkKeyEncoding {
         let (prefix, sep) = match *self {
             ChunkKeyEncoding::Default { separator } => (Some("c"), separator),
             ChunkKeyEncoding::V2 { separator } => (None, separator),
+            ChunkKeyEncoding::N5 => {
+                let parts: Vec<String> = coords.iter().rev().map(u64::to_string).collect();
+                return parts.join("/");
+            }
         };
         let mut s = String::new();
         if let Some(p) = prefix {
@@ -84,6 +105,9 @@ pub enum CodecMetadata {
         filters: Vec<Value>,
         compressor: Option<Value>,
     },
+    /// N5's `compression` object (`{"type": "gzip", "level": 6, ...}`);
+    /// elements are always big-endian, blocks carry a header (codec::n5block).
+    N5(Value),
 }
 
 /// Everything the engine needs to know about one array.
@@ -177,7 +201,7 @@ pub fn check_extents(shape: &[u64]) -> Result<()> {
 }
 
 impl ArrayMetadata {
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.shape.len() > MAX_NDIM {
             return Err(Error::Unsupported(format!(
                 "{} dimensions (at most {MAX_NDIM})",
@@ -212,7 +236,9 @@ impl ArrayMetadata {
             }
         }
         match (&self.codecs, self.format) {
-            (CodecMetadata::V3(_), ZarrFormat::V3) | (CodecMetadata::V2 { .. }, ZarrFormat::V2) => Ok(()),
+            (CodecMetadata::V3(_), ZarrFormat::V3)
+            | (CodecMetadata::V2 { .. }, ZarrFormat::V2)
+            | (CodecMetadata::N5(_), ZarrFormat::N5) => Ok(()),
             _ => Err(Error::Internal("codec metadata of another format".into())),
         }
     }
@@ -469,6 +495,7 @@ impl ArrayMetadata {
         let (kname, sep) = match self.key_encoding {
             ChunkKeyEncoding::Default { separator } => ("default", separator),
             ChunkKeyEncoding::V2 { separator } => ("v2", separator),
+            ChunkKeyEncoding::N5 => ("v2", '/'),
         };
         let mut doc = Map::new();
         doc.insert("shape".into(), json!(self.shape));
@@ -485,7 +512,7 @@ impl ArrayMetadata {
         let codecs = match &self.codecs {
             CodecMetadata::V3(list) => list.clone(),
             // Never made: `check` refuses v2 codecs in a v3 array.
-            CodecMetadata::V2 { .. } => vec![],
+            CodecMetadata::V2 { .. } | CodecMetadata::N5(_) => vec![],
         };
         doc.insert("codecs".into(), Value::Array(codecs));
         doc.insert("attributes".into(), Value::Object(self.attributes.clone()));
@@ -505,7 +532,9 @@ impl ArrayMetadata {
     pub fn to_v2(&self) -> Result<Value> {
         let separator = match self.key_encoding {
             ChunkKeyEncoding::V2 { separator } => separator,
-            ChunkKeyEncoding::Default { .. } => return Err(Error::Internal("v2 array with a v3 key encoding".into())),
+            ChunkKeyEncoding::Default { .. } | ChunkKeyEncoding::N5 => {
+                return Err(Error::Internal("v2 array with a v3 or N5 key encoding".into()))
+            }
         };
         let CodecMetadata::V2 {
             endian,

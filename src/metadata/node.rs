@@ -1,6 +1,7 @@
 //! Where a node's documents live in a store, and reading/writing them.
 //! v3: `<path>/zarr.json`; v2: `<path>/.zgroup` or `<path>/.zarray`, plus `.zattrs`.
 
+pub use super::detect::N5_ATTRS;
 use super::{parse_object, ArrayMetadata, ZarrFormat};
 use crate::error::{Error, Result};
 use crate::store::{join, Store};
@@ -138,7 +139,24 @@ pub fn read(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
         let doc = parse_object(&bytes, &gkey)?;
         return from_v2_group(&doc, read_attrs_v2(store, path)?, &gkey).map(Some);
     }
-    Ok(None)
+    read_n5(store, path)
+}
+
+/// The N5 node at `path` (its attributes.json), None when it has none.
+/// Probed after the Zarr documents: Zarr wins where a path has both.
+pub fn read_n5(store: &dyn Store, path: &str) -> Result<Option<NodeDoc>> {
+    let key = join(path, N5_ATTRS);
+    let Some(bytes) = get_document(store, &key)? else {
+        return Ok(None);
+    };
+    let doc = parse_object(&bytes, &key)?;
+    if super::n5::is_dataset(&doc) {
+        return Ok(Some(NodeDoc::Array(Box::new(super::n5::from_n5(&doc, &key)?))));
+    }
+    Ok(Some(NodeDoc::Group {
+        format: ZarrFormat::N5,
+        attributes: super::n5::group_attributes(doc),
+    }))
 }
 
 /// The kind of the node at `path` without parsing array metadata fully
@@ -159,6 +177,11 @@ pub fn kind(store: &dyn Store, path: &str) -> Result<Option<&'static str>> {
     if store.exists(&join(path, V2_GROUP))? {
         return Ok(Some("group"));
     }
+    let key = join(path, N5_ATTRS);
+    if let Some(bytes) = get_document(store, &key)? {
+        let doc = parse_object(&bytes, &key)?;
+        return Ok(Some(if super::n5::is_dataset(&doc) { "array" } else { "group" }));
+    }
     Ok(None)
 }
 
@@ -169,6 +192,10 @@ pub(crate) fn pretty(v: &Value) -> Vec<u8> {
 pub fn write_group(store: &dyn Store, path: &str, format: ZarrFormat, attributes: &Map<String, Value>) -> Result<()> {
     super::consolidated::invalidate(store, format)?;
     match format {
+        ZarrFormat::N5 => store.set(
+            &join(path, N5_ATTRS),
+            &pretty(&super::n5::group_doc(path.is_empty(), attributes)),
+        ),
         ZarrFormat::V3 => store.set(
             &join(path, V3_META),
             &pretty(&json!({"zarr_format": 3, "node_type": "group", "attributes": attributes})),
@@ -192,6 +219,14 @@ fn write_attrs_v2(store: &dyn Store, path: &str, attributes: &Map<String, Value>
 pub fn write_array(store: &dyn Store, path: &str, meta: &ArrayMetadata) -> Result<()> {
     super::consolidated::invalidate(store, meta.format)?;
     match meta.format {
+        ZarrFormat::N5 => {
+            let mut doc = meta.to_n5()?;
+            if path.is_empty() {
+                // A dataset at the container root also marks the container.
+                doc["n5"] = super::n5::VERSION.into();
+            }
+            store.set(&join(path, N5_ATTRS), &pretty(&doc))
+        }
         ZarrFormat::V3 => store.set(&join(path, V3_META), &pretty(&meta.to_v3())),
         // Unreadable attributes stay as they are (see attributes_error).
         ZarrFormat::V2 if meta.attributes_error.is_some() => store.set(&join(path, V2_ARRAY), &pretty(&meta.to_v2()?)),

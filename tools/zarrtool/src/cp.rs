@@ -135,6 +135,7 @@ fn plan_array(src: &ArrayMetadata, fmt: ZarrFormat, ch: &Change) -> R<ArrayMetad
                 m.dimension_names = None;
             }
         }
+        ZarrFormat::N5 => {}
     }
     if fmt == src.format {
         m.key_encoding = src.key_encoding;
@@ -147,6 +148,7 @@ fn plan_array(src: &ArrayMetadata, fmt: ZarrFormat, ch: &Change) -> R<ArrayMetad
 fn doc(m: &ArrayMetadata) -> R<Value> {
     Ok(match m.format {
         ZarrFormat::V3 => m.to_v3(),
+        ZarrFormat::N5 => m.to_n5()?,
         ZarrFormat::V2 => {
             // Writing adds _ARRAY_DIMENSIONS from the names: compare the names.
             let mut d = m.to_v2()?;

@@ -188,6 +188,7 @@ pub fn info(item: &Item, as_json: bool) -> R<()> {
             match m.format {
                 ZarrFormat::V3 => m.to_v3(),
                 ZarrFormat::V2 => m.to_v2()?,
+                ZarrFormat::N5 => m.to_n5()?,
             }
         }
         _ => Value::Null,
@@ -195,7 +196,11 @@ pub fn info(item: &Item, as_json: bool) -> R<()> {
     let mut obj = Map::new();
     obj.insert("path".into(), json!(item.display()));
     obj.insert("node_type".into(), json!(kind));
-    obj.insert("zarr_format".into(), json!(format.map(|f| f.number())));
+    // N5 is not a Zarr format: null there.
+    obj.insert(
+        "zarr_format".into(),
+        json!(format.filter(|&f| f != ZarrFormat::N5).map(|f| f.number())),
+    );
     if let Node::Array(a) = &item.node {
         let m = a.metadata();
         let (chunks, shards) = chunks_and_shards(&m);
