@@ -4,7 +4,10 @@ from the test fixtures: the numcodecs codec fixtures (tests/fixtures/codecs)
 and the bad input battery (tests/battery/cases). Python standard library
 only. Inputs that once crashed a target are kept beside the seeds as
 crash-* files and never removed by this script."""
+import bz2
 import glob
+import gzip
+import lzma
 import json
 import os
 import struct
@@ -117,6 +120,60 @@ def main():
         bytes([0, 2, 0, 0, 2, 0xfe, 0, 1, 0]),  # zero and negative strides
         bytes([0, 7, 1, 0, 9, 1, 0, 0, 0]),   # short buffer
     ])
+    # N5: attributes.json documents, blocks, and the numcodecs bz2 codec.
+    n5_docs = [
+        {"dimensions": [10, 7], "blockSize": [4, 3], "dataType": "int16", "compression": {"type": "raw"}},
+        {"dimensions": [5, 6, 7], "blockSize": [2, 3, 4], "dataType": "float64", "axes": ["x", "y", "z"],
+         "compression": {"type": "gzip", "level": -1, "useZlib": False}, "units": ["m", "m", "m"]},
+        {"dimensions": [100], "blockSize": [10], "dataType": "uint64", "compression": {"type": "bzip2", "blockSize": 9}},
+        {"dimensions": [3, 3], "blockSize": [2, 2], "dataType": "uint8", "compressionType": "xz"},
+        {"dimensions": [8], "blockSize": [8], "dataType": "float32",
+         "compression": {"type": "blosc", "cname": "zstd", "clevel": 3, "shuffle": 2, "blocksize": 0}},
+        {"dimensions": [8], "blockSize": [0], "dataType": "int32", "compression": {"type": "zstd", "level": 3}},
+        {"n5": "4.0.0"},
+    ]
+    counts["metadata_n5"] = seeds("metadata_n5", [json.dumps(d).encode() for d in n5_docs])
+
+    def n5_block(comp, dtype_ix, shape, header_shape, fmt, mode=0):
+        n = 1
+        for d in header_shape:
+            n *= d
+        body = struct.pack(">%d%s" % (n, fmt), *[(i * 7) % 100 for i in range(n)])
+        body = {0: lambda b: b, 1: gzip.compress, 2: bz2.compress,
+                3: lambda b: lzma.compress(b, format=lzma.FORMAT_XZ)}[comp](body)
+        head = struct.pack(">HH", mode, len(header_shape)) + b"".join(
+            struct.pack(">I", d) for d in reversed(header_shape))
+        if mode == 1:
+            head += struct.pack(">I", n)
+        return bytes([comp, dtype_ix, len(shape) - 1]) + bytes(d - 1 for d in shape) + head + body
+    counts["n5_block"] = seeds("n5_block", [
+        n5_block(0, 1, [3, 4], [3, 4], "h"),
+        n5_block(0, 1, [3, 4], [2, 4], "h"),          # clipped edge block
+        n5_block(0, 5, [2, 2, 2], [2, 2, 2], "d", mode=1),
+        n5_block(1, 0, [8], [5], "B"),
+        n5_block(2, 2, [4, 4], [4, 4], "I"),
+        n5_block(3, 3, [2, 3], [2, 3], "q"),
+        n5_block(3, 4, [6], [6], "f"),
+    ])
+
+    def vlen_chunk(values):
+        out = struct.pack("<I", len(values))
+        for v in values:
+            out += struct.pack("<I", len(v)) + v
+        return out
+    counts["vlen"] = seeds("vlen", [
+        bytes([3, 0]) + vlen_chunk([b"abc", b"", "\u00e9t\u00e9".encode()]),
+        bytes([2, 1]) + vlen_chunk([b"\xff\x00", b"bytes"]),
+        bytes([1, 0]) + vlen_chunk([b"x" * 40]),
+        bytes([2, 0]) + struct.pack("<II", 2, 1000) + b"short",  # a length past the end
+    ])
+
+    bz_items = []
+    for raw in [bytes(range(256)) * 4, b"\0" * 1000, b"netcdf " * 50]:
+        cfg = b'{"level":1}'
+        bz_items.append(struct.pack("<HB", len(raw), len(cfg)) + cfg + bz2.compress(raw, 1))
+    counts["codec_bz2"] = seeds("codec_bz2", bz_items)
+
     for k, v in counts.items():
         print(f"{k}: {v} seeds")
 

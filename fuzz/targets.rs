@@ -19,6 +19,7 @@ use zarr::metadata::{ArrayMetadata, DataType};
 pub const TARGETS: &[&str] = &[
     "metadata_v3",
     "metadata_v2",
+    "metadata_n5",
     "consolidated",
     "codec_blosc",
     "codec_zstd",
@@ -32,6 +33,9 @@ pub const TARGETS: &[&str] = &[
     "codec_quantize",
     "codec_fixedscaleoffset",
     "codec_transpose",
+    "codec_bz2",
+    "n5_block",
+    "vlen",
     "shard_index",
     "paths",
     "c_api_selection",
@@ -42,6 +46,9 @@ pub fn run(name: &str, data: &[u8]) {
     match name {
         "metadata_v3" => metadata_v3(data),
         "metadata_v2" => metadata_v2(data),
+        "metadata_n5" => metadata_n5(data),
+        "n5_block" => n5_block(data),
+        "vlen" => vlen(data),
         "consolidated" => consolidated(data),
         "codec_transpose" => codec_transpose(data),
         "shard_index" => shard_index(data),
@@ -97,6 +104,88 @@ fn check_metadata(m: &ArrayMetadata) {
     let _ = m.chunk_bytes();
 }
 
+/// An N5 dataset's `attributes.json`.
+fn metadata_n5(data: &[u8]) {
+    let Ok(doc) = zarr::metadata::parse_object(data, "attributes.json") else {
+        return;
+    };
+    if let Ok(m) = zarr::metadata::n5::from_n5(&doc, "attributes.json") {
+        check_metadata(&m);
+    }
+}
+
+/// Input: compression (a byte: raw, gzip, bzip2, xz, zstd, blosc), data
+/// type (a byte), rank (1..=3), the block size in C order (a byte per
+/// dimension, 1..=8), the stored block (header and body). Oracle: a decode
+/// gives the whole block, and our own encoding of it decodes to the same.
+fn n5_block(data: &[u8]) {
+    use zarr::codec::n5block::N5BlockCodec;
+    if data.len() < 3 {
+        return;
+    }
+    let compression = [
+        json!({"type": "raw"}),
+        json!({"type": "gzip", "level": 1}),
+        json!({"type": "bzip2", "blockSize": 1}),
+        json!({"type": "xz", "preset": 1}),
+        json!({"type": "zstd", "level": 1}),
+        json!({"type": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0}),
+    ][data[0] as usize % 6]
+        .clone();
+    let types = [
+        DataType::UInt8,
+        DataType::Int16,
+        DataType::UInt32,
+        DataType::Int64,
+        DataType::Float32,
+        DataType::Float64,
+    ];
+    let dtype = types[data[1] as usize % types.len()];
+    let nd = (data[2] % 3 + 1) as usize;
+    let Some(dims) = data.get(3..3 + nd) else { return };
+    let shape: Vec<u64> = dims.iter().map(|&b| (b % 8 + 1) as u64).collect();
+    let stored = data[3 + nd..].to_vec();
+    let Ok(c) = N5BlockCodec::new(&compression, dtype) else {
+        return;
+    };
+    let Ok(out) = c.decode(stored, &shape, "0/0") else {
+        return;
+    };
+    let n = shape.iter().product::<u64>() as usize * dtype.size();
+    assert_eq!(out.len(), n, "n5 block: decoded {} bytes for a block of {n}", out.len());
+    let enc = c.encode(&out, &shape, &shape).expect("our own block encodes");
+    assert!(
+        enc.len() <= c.max_stored_len(&shape),
+        "n5 block: our encoding is above the reader's bound"
+    );
+    let back = c.decode(enc, &shape, "0/0").expect("our own block decodes");
+    assert_eq!(back, out, "n5 block: round trip changed the data");
+}
+
+/// Input: the number of values (a byte), UTF-8 or bytes (a byte), a
+/// numcodecs vlen chunk. Oracle: decoded values frame back to a chunk
+/// that decodes to the same values.
+fn vlen(data: &[u8]) {
+    use zarr::codec::vlen;
+    if data.len() < 2 {
+        return;
+    }
+    let (n, utf8) = (data[0] as usize, data[1] % 2 == 0);
+    let Ok(values) = vlen::decode(&data[2..], n, utf8, "c/0") else {
+        return;
+    };
+    assert_eq!(values.len(), n, "vlen: {} values for {n}", values.len());
+    if utf8 {
+        assert!(
+            values.iter().all(|v| std::str::from_utf8(v).is_ok()),
+            "vlen: invalid UTF-8 accepted"
+        );
+    }
+    let enc = vlen::encode(&values).expect("our own framing encodes");
+    let back = vlen::decode(&enc, n, utf8, "c/0").expect("our own framing decodes");
+    assert_eq!(back, values, "vlen: round trip changed the values");
+}
+
 /// A root document: the first byte picks v3 (`zarr.json` with inline
 /// consolidated metadata) or v2 (`.zmetadata` beside a `.zgroup`).
 fn consolidated(data: &[u8]) {
@@ -129,6 +218,7 @@ fn codec_default(name: &str) -> Option<(&'static str, Value, usize)> {
         "lz4" => ("lz4", json!({"acceleration": 1}), 1),
         "crc32c" => ("crc32c", json!({}), 1),
         "delta" => ("delta", json!({"dtype": "<i4"}), 4),
+        "bz2" => ("bz2", json!({"level": 1}), 1),
         "shuffle" => ("shuffle", json!({"elementsize": 4}), 4),
         "bitround" => ("bitround", json!({"keepbits": 10}), 4),
         "quantize" => ("quantize", json!({"digits": 3, "dtype": "<f8"}), 8),
@@ -159,7 +249,10 @@ fn lossless(id: &str, config: &Value) -> bool {
             };
             int("dtype") && config.get("astype").is_none_or(|a| Some(a) == config.get("dtype"))
         }
-        _ => matches!(id, "blosc" | "zstd" | "gzip" | "zlib" | "lz4" | "crc32c" | "shuffle"),
+        _ => matches!(
+            id,
+            "blosc" | "zstd" | "gzip" | "zlib" | "lz4" | "crc32c" | "shuffle" | "bz2"
+        ),
     }
 }
 

@@ -223,11 +223,15 @@ fn committed_cases_give_their_exact_status() {
     for line in manifest.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
         let f: Vec<&str> = line.split('\t').collect();
         let (name, op, want) = (f[0].to_owned(), f[1].to_owned(), f[2]);
-        let want_values: Vec<i32> = f
-            .get(3)
-            .filter(|v| !v.is_empty())
-            .map(|v| v.split(',').map(|x| x.parse().unwrap()).collect())
-            .unwrap_or_default();
+        // The values column: the values a read gives, or for an error
+        // `names:<text>`, what its message must name (the file at fault).
+        let column = f.get(3).copied().unwrap_or("");
+        let must_name = column.strip_prefix("names:").map(str::to_owned);
+        let want_values: Vec<i32> = match column {
+            "" => vec![],
+            _ if must_name.is_some() => vec![],
+            v => v.split(',').map(|x| x.parse().unwrap()).collect(),
+        };
         let url = battery_dir().join("cases").join(&name).to_str().unwrap().to_owned();
         let got = watchdog(&name, move || match op.as_str() {
             "open" => open_node(&url, "a"),
@@ -253,6 +257,8 @@ fn committed_cases_give_their_exact_status() {
             failures.push(format!("{name}: {got_name} ({}), expected {want}", got.message));
         } else if got.status != 0 && got.message.is_empty() {
             failures.push(format!("{name}: {got_name} without a message"));
+        } else if let Some(n) = must_name.filter(|n| !got.message.contains(n.as_str())) {
+            failures.push(format!("{name}: the message \"{}\" does not name {n}", got.message));
         } else if got.status == 0 && got.values != want_values {
             failures.push(format!("{name}: read {:?}, expected {want_values:?}", got.values));
         }

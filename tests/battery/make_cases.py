@@ -14,14 +14,16 @@ root only), `read` (open `a` and read it whole as int32), `attrs` (open
 `a` and get its attributes with zarr_attrs_get), `path:P` (open
 the root, then zarr_group_open(root, P)). Expected values: the int32s a
 successful read must return (a read that succeeds with other values is a
-silent wrong answer, the worst outcome).
+silent wrong answer, the worst outcome), or for an error `names:TEXT`, what
+its message must name (the file at fault).
 
 Cases made at test time instead (FIFOs, device links, symbolic links,
 documents of hundreds of MB, decompression bombs, address-space limits)
 live in tests/battery.rs.
 
-N5 blocks: libzarr has no N5 store yet; when one lands, its malformed
-blocks (bad mode, dimensions past the header, truncated payload) belong here.
+N5 containers (n5_*): bad attributes.json documents and malformed blocks
+(unknown mode, a header larger than the block or of another rank,
+truncated payloads, corrupt compression).
 """
 import gzip
 import json
@@ -202,6 +204,47 @@ def main():
          "0,1,2,3,4,5,6,7", "no root metadata: an implicit root group")
     case("rootless_three_levels_down", {"x/y/z/.zarray": v2_array()}, "root", "ZARR_ENOTFOUND",
          why="no node within two levels")
+    # N5 (dimensions [8], blocks of [4], int32, raw unless said): block
+    # headers are u16 mode, u16 rank, u32 extents (big-endian), then elements.
+    def n5_block(vals, dims=None, mode=0, rank=None):
+        dims = dims or [len(vals)]
+        head = struct.pack(">HH", mode, rank or len(dims)) + b"".join(struct.pack(">I", d) for d in dims)
+        return head + struct.pack(">%di" % len(vals), *vals)
+
+    def n5(name, op, status, blocks, values="", why="", dims=(8,), compression=None, doc=None):
+        files = {"attributes.json": {"n5": "4.0.0"}}
+        files["a/attributes.json"] = doc if doc is not None else {
+            "dimensions": list(dims), "blockSize": [4], "dataType": "int32",
+            "compression": compression or {"type": "raw"}}
+        for k, v in blocks.items():
+            files["a/" + k] = v
+        case(name, files, op, status, values, why)
+    good = {"0": n5_block([0, 1, 2, 3]), "1": n5_block([4, 5, 6, 7])}
+    n5("n5_ok", "read", "ZARR_OK", good, "0,1,2,3,4,5,6,7", "the N5 control")
+    n5("n5_edge_block_clipped", "read", "ZARR_OK", {"0": n5_block([0, 1, 2, 3]), "1": n5_block([4, 5])},
+       "0,1,2,3,4,5", "an edge block stored at its clipped size, as N5 requires", dims=(6,))
+    n5("n5_missing_block_is_zero", "read", "ZARR_OK", {"1": n5_block([4, 5, 6, 7])}, "0,0,0,0,4,5,6,7",
+       "N5's fill value is 0")
+    n5("n5_attributes_not_json", "open", "ZARR_EMETA", good, "names:attributes.json", doc=b"{\"dimensions\": [8")
+    n5("n5_unknown_compression", "open", "ZARR_EUNSUPPORTED", good, "names:lzma9",
+       compression={"type": "lzma9"})
+    # (Without blockSize a document is a group's, as n5-java decides.)
+    n5("n5_dimensions_not_a_list", "open", "ZARR_EMETA", good, "names:attributes.json",
+       doc={"dimensions": "eight", "blockSize": [4], "dataType": "int32", "compression": {"type": "raw"}})
+    n5("n5_block_size_zero", "open", "ZARR_EMETA", good, "names:attributes.json",
+       doc={"dimensions": [8], "blockSize": [0], "dataType": "int32", "compression": {"type": "raw"}})
+    n5("n5_header_larger_than_block", "read", "ZARR_ECODEC",
+       {"0": n5_block([0, 1, 2, 3, 4]), "1": n5_block([4, 5, 6, 7])}, "names:a/0")
+    n5("n5_header_rank_mismatch", "read", "ZARR_ECODEC",
+       {"0": n5_block([0, 1, 2, 3], dims=[4, 1]), "1": n5_block([4, 5, 6, 7])}, "names:a/0")
+    n5("n5_block_truncated", "read", "ZARR_ECODEC",
+       {"0": n5_block([0, 1, 2, 3])[:-3], "1": n5_block([4, 5, 6, 7])}, "names:a/0")
+    n5("n5_block_header_only_half", "read", "ZARR_ECODEC", {"0": b"\0\0\0", "1": n5_block([4, 5, 6, 7])},
+       "names:a/0")
+    n5("n5_block_unknown_mode", "read", "ZARR_ECODEC",
+       {"0": n5_block([0, 1, 2, 3], mode=7), "1": n5_block([4, 5, 6, 7])}, "names:a/0")
+    gz = n5_block([0, 1, 2, 3])[:8] + b"\x1f\x8b\x08\x00garbage"
+    n5("n5_gzip_garbage", "read", "ZARR_ECODEC", {"0": gz}, "names:a/0", compression={"type": "gzip"})
     v3("chunk_ok", v3_array(), "read", "ZARR_OK", {"c/0": c0, "c/1": c1}, "0,1,2,3,4,5,6,7",
        why="the control: a good store reads right")
     v3("chunk_missing_is_fill", v3_array(fill_value=-1), "read", "ZARR_OK", {"c/1": c1}, "-1,-1,-1,-1,4,5,6,7")
