@@ -20,6 +20,8 @@ final class Abi {
     static final int ZARR_EUNSUPPORTED = -12;
     static final int ZARR_EINTERNAL = -13;
     static final int ZARR_ENOMEM = -14;
+    static final int ZARR_ECONFLICT = -15;
+    static final int ZARR_SNAPSHOT_ID_LEN = 64;
     static final int ZARR_READ = 0;
     static final int ZARR_WRITE = 1;
     static final int ZARR_CREATE = 2;
@@ -36,6 +38,12 @@ final class Abi {
     static final int ZARR_FLOAT32 = 10;
     static final int ZARR_FLOAT64 = 11;
     static final int ZARR_FLOAT16 = 12;
+    static final int ZARR_STRING = 13;
+    static final int ZARR_FIXED_STRING = 14;
+    static final int ZARR_BYTES = 15;
+    static final int ZARR_VLEN_BYTES = 16;
+    static final int ZARR_DATETIME64 = 17;
+    static final int ZARR_TIMEDELTA64 = 18;
     static final int ZARR_MAX_THREADS = 1024;
     static final int ZARR_VERSION_MAJOR = 1;
     static final int ZARR_VERSION_MINOR = 0;
