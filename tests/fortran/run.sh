@@ -13,6 +13,8 @@
 #   test_api_static  the same linked against libzarr_fortran.a and libzarr.a
 #   write_interop, read_c, zarr_python
 #                  Fortran writes; the C API and zarr-python read and check
+#   n5_tensorstore, read_n5
+#                  tensorstore writes an N5 container; Fortran reads it
 #   example        examples/fortran/model_output.f90
 #   mpi            test_mpi.f90 under mpirun -np 4 (Open MPI)
 #   mpi_zarr_python  zarr-python reads the MPI output and checks every value
@@ -155,6 +157,13 @@ zarr_python() {
     bash "$ROOT/scripts/setup-venv.sh" && "$ROOT/.venv/bin/python" "$HERE/check_zarr_python.py" "$BUILD/tmp/interop.zarr"
 }
 run zarr_python zarr_python
+
+# ---- N5: tensorstore writes a container, Fortran reads it
+n5_written() {
+    bash "$ROOT/scripts/setup-venv.sh" && "$ROOT/.venv/bin/python" "$HERE/make_n5.py" "$BUILD/tmp/ts.n5"
+}
+run n5_tensorstore n5_written
+build_run read_n5 "$HERE/read_n5.f90" "$BUILD/tmp/ts.n5"
 
 # ---- the example
 ex() {

@@ -103,7 +103,17 @@ def write(d: Path):
         if fmt == 3:
             s = root.create_array("sharded", shape=(8, 12), chunks=(2, 3), shards=(4, 6), dtype="int32")
             s[...] = (np.arange(96, dtype=np.int64) * 7 - 300).astype(np.int32).reshape(8, 12)
-    print(f"wrote {d}/py-v3.zarr and py-v2.zarr")
+    # An N5 container from tensorstore's n5 driver: N5 dimensions [5, 3]
+    # (x, y) open in Java as shape [3, 5] (C order, reversed), so
+    # java[y][x] = tensorstore[x, y] = x + 10 * y.
+    import tensorstore as ts
+    x, y = np.meshgrid(np.arange(5), np.arange(3), indexing="ij")
+    meta = {"dimensions": [5, 3], "blockSize": [2, 2], "dataType": "int32", "axes": ["x", "y"],
+            "compression": {"type": "zstd", "level": 3}}
+    spec = {"driver": "n5", "kvstore": {"driver": "file", "path": str(d / "ts.n5" / "field")}}
+    ts.open({**spec, "metadata": meta, "create": True, "delete_existing": True}).result()[...] = (
+        x + 10 * y).astype("int32")
+    print(f"wrote {d}/py-v3.zarr, py-v2.zarr and ts.n5")
 
 
 def check(d: Path):

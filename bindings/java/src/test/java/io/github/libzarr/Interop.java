@@ -35,6 +35,7 @@ public final class Interop {
         }
         read(args[1] + "/py-v3.zarr", 3);
         read(args[1] + "/py-v2.zarr", 2);
+        readN5(args[1] + "/ts.n5");
         System.out.println(ZarrTests.summary());
         System.exit(ZarrTests.failures() == 0 ? 0 : 1);
     }
@@ -72,6 +73,24 @@ public final class Interop {
                 }
             }
         }
+    }
+
+    /** tensorstore's N5 container (tests/interop.py): dimensions reversed, axes as names. */
+    static void readN5(String path) {
+        ZarrTests.test("tensorstore N5 container read from Java", () -> {
+            try (ZarrGroup root = Zarr.open(path, Mode.READ); ZarrArray a = root.openArray("field")) {
+                ZarrTests.eq(new long[] {3, 5}, a.shape(), "shape (N5 order reversed)");
+                ZarrTests.eq(new long[] {2, 2}, a.chunkShape(), "block size");
+                ZarrTests.eq(DataType.INT32, a.dataType(), "type");
+                ZarrTests.eq(List.of("y", "x"), a.dimensionNames(), "axes reversed");
+                int[] all = a.readInts(new long[] {0, 0}, new int[] {3, 5});
+                for (int y = 0; y < 3; y++) for (int x = 0; x < 5; x++) {
+                    ZarrTests.eq(x + 10 * y, all[y * 5 + x], "field " + y + "," + x);
+                }
+                ZarrTests.eq(new int[] {11, 13, 21, 23}, a.readInts(new long[] {1, 1}, new int[] {2, 2},
+                        new long[] {1, 2}), "strided");
+            }
+        });
     }
 
     static void read(String path, int format) {
