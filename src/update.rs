@@ -16,7 +16,7 @@
 use crate::consolidated;
 use crate::error::{Error, Result};
 use crate::metadata::node::{self, NodeDoc, V2_ARRAY, V2_ATTRS, V2_GROUP, V3_META};
-use crate::metadata::{parse_object, ArrayMetadata, ZarrFormat};
+use crate::metadata::{n5, parse_object, ArrayMetadata, ZarrFormat};
 use crate::store::{self, join, update_key, Condition, Store, Update};
 use serde_json::{json, Map, Value};
 use std::hash::{Hash, Hasher};
@@ -138,7 +138,8 @@ fn update_v2(store: &dyn Store, path: &str, mut f: impl FnMut(&mut NodeDoc) -> R
             Some(x) => (&akey, x),
             None => match store.get_with_version(&gkey)? {
                 Some(x) => (&gkey, x),
-                None => return Err(Error::NotFound(format!("node \"{path}\""))),
+                // Neither v3 nor v2: an N5 node, or nothing.
+                None => return update_n5(store, path, &mut f),
             },
         };
         let attrs_read = store.get_with_version(&attrs_key)?;
@@ -190,6 +191,38 @@ fn update_v2(store: &dyn Store, path: &str, mut f: impl FnMut(&mut NodeDoc) -> R
         store.id(),
         store::MAX_UPDATE_ATTEMPTS
     )))
+}
+
+/// An N5 node's `attributes.json` (N5 keys and user attributes in one
+/// document) changed by compare-and-swap as a v3 `zarr.json` is.
+fn update_n5(store: &dyn Store, path: &str, mut f: impl FnMut(&mut NodeDoc) -> Result<Change>) -> Result<NodeDoc> {
+    let key = join(path, node::N5_ATTRS);
+    let mut result: Option<NodeDoc> = None;
+    update_key(store, &key, |bytes| {
+        result = None;
+        let Some(bytes) = bytes else { return Ok(Update::Keep) };
+        let doc = parse_object(bounded(bytes, &key)?, &key)?;
+        let mut node = if n5::is_dataset(&doc) {
+            NodeDoc::Array(Box::new(n5::from_n5(&doc, &key)?))
+        } else {
+            NodeDoc::Group {
+                format: ZarrFormat::N5,
+                attributes: n5::group_attributes(doc),
+            }
+        };
+        let out = match f(&mut node)? {
+            Change::Keep => Update::Keep,
+            Change::Write => Update::Put(node::pretty(&match &node {
+                NodeDoc::Array(m) => m.to_n5()?,
+                NodeDoc::Group { attributes, .. } => n5::group_doc(path.is_empty(), attributes),
+            })),
+        };
+        result = Some(node);
+        Ok(out)
+    })?;
+    let doc = result.ok_or_else(|| Error::NotFound(format!("node \"{path}\"")))?;
+    consolidated::bump(store.id());
+    Ok(doc)
 }
 
 /// [`update_node`] for an array: `f` changes its metadata. A node that is
