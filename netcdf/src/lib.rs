@@ -108,6 +108,8 @@ pub(crate) fn nc_err(e: zarr::Error) -> c_int {
         E::ReadOnly(_) => NC_EPERM,
         E::Unsupported(_) => NC_ENOTBUILT,
         E::OutOfMemory(_) => NC_ENOMEM,
+        // Only versioned repositories conflict; the plugin does not commit.
+        E::Conflict(_) => NC_EINTERNAL,
     };
     if st != NC_ERANGE {
         log(&e.to_string());

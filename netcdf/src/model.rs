@@ -82,8 +82,11 @@ pub fn is_internal_attr(name: &str) -> bool {
     matches!(name, "_ARRAY_DIMENSIONS" | "_NCProperties") || name.to_ascii_lowercase().starts_with("_nczarr")
 }
 
-pub fn nc_type_of(dt: DataType) -> NcType {
-    match dt {
+/// The netCDF type of an array of `dt`. Times are their int64 counts
+/// (NC_INT64); strings and byte strings have no mapping here yet, so such
+/// a variable is refused by name instead of shown wrong.
+pub fn nc_type_of(dt: DataType) -> zarr::Result<NcType> {
+    Ok(match dt {
         DataType::Bool | DataType::UInt8 => NC_UBYTE,
         DataType::Int8 => NC_BYTE,
         DataType::Int16 => NC_SHORT,
@@ -94,7 +97,14 @@ pub fn nc_type_of(dt: DataType) -> NcType {
         DataType::UInt64 => NC_UINT64,
         DataType::Float16 | DataType::Float32 => NC_FLOAT,
         DataType::Float64 => NC_DOUBLE,
-    }
+        DataType::DateTime64(_) | DataType::TimeDelta64(_) => NC_INT64,
+        DataType::String | DataType::FixedString(_) | DataType::Bytes(_) | DataType::VlenBytes => {
+            return Err(zarr::Error::Unsupported(format!(
+                "{} variables through the netCDF plugin",
+                dt.v3_name()
+            )))
+        }
+    })
 }
 
 /// The engine's memory type for a netCDF numeric type.
@@ -407,7 +417,7 @@ impl Dataset {
             match kind {
                 zarr::NodeKind::Array => {
                     let a = self.groups[gi].group.open_array(&name)?;
-                    self.add_var(gi, name, a);
+                    self.add_var(gi, name, a)?;
                 }
                 zarr::NodeKind::Group => children.push(name),
             }
@@ -434,7 +444,7 @@ impl Dataset {
         Ok(())
     }
 
-    fn add_var(&mut self, gi: usize, name: String, a: Array) {
+    fn add_var(&mut self, gi: usize, name: String, a: Array) -> zarr::Result<()> {
         let meta = a.metadata();
         let shape = meta.shape.clone();
         let refs = nczarr_dimrefs(&meta.extra, &meta.attributes);
@@ -456,7 +466,7 @@ impl Dataset {
             dimids.push(id);
         }
         let mut attrs = atts_from_json(&meta.attributes, true);
-        let xtype = nc_type_of(meta.dtype);
+        let xtype = nc_type_of(meta.dtype).map_err(|e| e.context(format!("variable {}", a.path())))?;
         let fill = fill_bytes(&a);
         // No attribute when the fill is netCDF's default for the type: to
         // netCDF the two mean the same, and copies then dump identically.
@@ -481,6 +491,7 @@ impl Dataset {
             codecs: vec![],
             array: Some(std::sync::Arc::new(a)),
         });
+        Ok(())
     }
 
     /// Variable `varid` of group `gi`, or NC_ENOTVAR.
