@@ -444,6 +444,7 @@ impl Group {
             format: self.format,
             shape: shape.to_vec(),
             chunk_shape: chunk_shape.to_vec(),
+            grid: crate::metadata::ChunkGrid::Regular,
             dtype,
             fill_value,
             key_encoding: match self.format {

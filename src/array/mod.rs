@@ -64,7 +64,7 @@ impl Array {
         read_only: bool,
         generation: u64,
     ) -> Result<Self> {
-        let chain = Arc::new(CodecChain::for_array(&meta)?);
+        let chain = Arc::new(chain_for(&meta)?);
         Ok(Array {
             chain,
             seen_generation: AtomicU64::new(generation),
@@ -242,10 +242,34 @@ fn buffer_bytes(sel: &Selection, shape: &[u64], mem_type: DataType, have: usize)
     Ok(need)
 }
 
+/// The array's codec chain, checked against every chunk shape of its grid:
+/// in a rectilinear grid each distinct edge of each dimension (a sharding
+/// codec's inner chunks, regular inside each shard, must divide them all;
+/// the extension allows sharding there and says no more).
+fn chain_for(meta: &ArrayMetadata) -> Result<CodecChain> {
+    let chain = CodecChain::for_array(meta)?;
+    if let crate::metadata::ChunkGrid::Rectilinear(dims) = &meta.grid {
+        for (d, g) in dims.iter().enumerate() {
+            let crate::metadata::RectDim::Bounds(b) = g else {
+                continue;
+            };
+            let mut edges: Vec<u64> = b.windows(2).map(|w| w[1] - w[0]).collect();
+            edges.sort_unstable();
+            edges.dedup();
+            for e in edges {
+                let mut shape = meta.chunk_shape.clone();
+                shape[d] = e;
+                chain.check_shape(&shape)?;
+            }
+        }
+    }
+    Ok(chain)
+}
+
 /// Create an array's metadata document at `path` and open it.
 pub(crate) fn create(store: Arc<dyn Store>, path: &str, meta: ArrayMetadata) -> Result<Array> {
     // Refuse codecs that cannot be built before anything is written.
-    CodecChain::for_array(&meta)?;
+    chain_for(&meta)?;
     node::write_array(store.as_ref(), path, &meta)?;
     let generation = crate::metadata::consolidated::generation(store.id());
     Array::from_parts(store, path.to_owned(), meta, false, generation)

@@ -42,7 +42,7 @@ impl Array {
         mem_type: DataType,
         shared: &SharedOut,
     ) -> Result<()> {
-        let tasks = sel.chunk_tasks(&meta.chunk_shape);
+        let tasks = sel.grid_tasks(meta);
         let run = |t: &ChunkTask| self.read_chunk(meta, t, sel, mem_type, shared);
         let sharded = self.chain.sharding();
         if tasks.len() <= 1 && sharded.is_none() {
@@ -74,6 +74,7 @@ impl Array {
         out: &SharedOut,
     ) -> Result<()> {
         let key = self.chunk_key(meta, &t.coords);
+        let chunk_shape = meta.chunk_shape_at(&t.coords);
         let region = Region {
             first: t.pieces.iter().map(|p| p.local_first).collect(),
             count: t.pieces.iter().map(|p| p.n).collect(),
@@ -93,7 +94,7 @@ impl Array {
         };
         for _ in 1..RANGED_ATTEMPTS {
             let source = self.store.open(&key)?;
-            let decoder = self.chain.partial_decoder(source.as_ref(), &meta.chunk_shape);
+            let decoder = self.chain.partial_decoder(source.as_ref(), &chunk_shape);
             match decoder.decode_region(&region, &emit) {
                 // Rewritten between two requests: every element of the
                 // region is written again from the new version.
@@ -106,7 +107,7 @@ impl Array {
         // finishes (at the cost of holding the value in memory once).
         let whole = self.store.get(&key)?;
         let source = BytesSource::new(&key, whole.as_deref());
-        let decoder = self.chain.partial_decoder(&source, &meta.chunk_shape);
+        let decoder = self.chain.partial_decoder(&source, &chunk_shape);
         decoder.decode_region(&region, &emit)
     }
 }

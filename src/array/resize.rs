@@ -84,7 +84,8 @@ impl Array {
                     self.path
                 )));
             }
-            m.shape = new_shape.to_vec();
+            // A rectilinear grid grows an edge where it no longer covers the shape.
+            m.set_shape(new_shape);
             Ok(Change::Write)
         })?;
         let m = Arc::new(m);
@@ -96,15 +97,15 @@ impl Array {
     /// outside `new`, then delete the chunks wholly outside it.
     fn trim(&self, old: &ArrayMetadata, new: &[u64]) -> Result<()> {
         let nd = old.shape.len();
-        let cs = &old.chunk_shape;
-        let grid: Vec<u64> = (0..nd).map(|d| old.shape[d].div_ceil(cs[d])).collect();
+        let grid = old.grid_shape();
         if grid.contains(&0) {
             return Ok(());
         }
         let fill = old.fill_value.as_bytes();
         let mut coords = vec![0u64; nd];
         loop {
-            let origin: Vec<u64> = (0..nd).map(|d| coords[d] * cs[d]).collect();
+            let origin: Vec<u64> = (0..nd).map(|d| old.chunk_origin(d, coords[d])).collect();
+            let cs = old.chunk_shape_at(&coords);
             if (0..nd).any(|d| origin[d] >= new[d]) {
                 let key = self.chunk_key(old, &coords);
                 let _g = lock_chunk(self.store.id(), &key);
@@ -196,11 +197,14 @@ impl Array {
                 )));
             }
             start = m.shape[axis];
-            m.shape[axis] = start
+            let mut shape = m.shape.clone();
+            shape[axis] = start
                 .checked_add(count)
                 .ok_or_else(|| Error::InvalidArgument("shape overflows".into()))?;
             // Such a shape could not be opened again.
-            crate::metadata::check_extents(&m.shape)?;
+            crate::metadata::check_extents(&shape)?;
+            // A rectilinear grid grows an edge where it no longer covers the shape.
+            m.set_shape(&shape);
             Ok(Change::Write)
         })?;
         let grown = Arc::new(grown);
@@ -214,8 +218,8 @@ impl Array {
         // past this slab's end may already belong to a slab another process
         // appended after ours, and must be merged, not overwritten by fill.
         let mut wide = (*grown).clone();
-        let c = wide.chunk_shape[axis];
-        wide.shape[axis] = wide.shape[axis].div_ceil(c).saturating_mul(c);
+        let last = wide.shape[axis] - 1;
+        wide.shape[axis] = wide.chunk_end(axis, last);
         self.write_with(&wide, &sel, mem_type, input, true)
     }
 }

@@ -2,6 +2,7 @@
 //! netCDF's `nc_get_vars`) and how they split into per-chunk pieces.
 
 use crate::error::{Error, Result};
+use crate::metadata::{ArrayMetadata, ChunkGrid, RectDim};
 
 /// A validated selection within an array's shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +95,20 @@ impl Selection {
             .collect();
         product(&per_dim)
     }
+
+    /// The chunks this selection touches in `meta`'s grid (regular or rectilinear).
+    pub fn grid_tasks(&self, meta: &ArrayMetadata) -> Vec<ChunkTask> {
+        let ChunkGrid::Rectilinear(dims) = &meta.grid else {
+            return self.chunk_tasks(&meta.chunk_shape);
+        };
+        if self.count.contains(&0) {
+            return vec![];
+        }
+        let per_dim: Vec<Vec<DimPiece>> = (0..self.count.len())
+            .map(|d| dim_pieces_by(self.start[d], self.count[d], self.stride[d], |x| dims[d].locate(x)))
+            .collect();
+        product(&per_dim)
+    }
 }
 
 /// Every combination of one piece per dimension, in C order.
@@ -158,17 +173,23 @@ pub struct ChunkTask {
 }
 
 fn dim_pieces(start: u64, count: u64, stride: u64, chunk: u64) -> Vec<DimPiece> {
+    dim_pieces_by(start, count, stride, |x| RectDim::Step(chunk).locate(x))
+}
+
+/// As [`dim_pieces`] for any grid: `locate(x)` gives the chunk holding
+/// coordinate `x`, its origin and its exclusive (saturating) end. Called
+/// once per chunk touched, not per element.
+#[inline]
+fn dim_pieces_by(start: u64, count: u64, stride: u64, locate: impl Fn(u64) -> (u64, u64, u64)) -> Vec<DimPiece> {
     let mut out = vec![];
     let mut k = 0u64;
     while k < count {
         let idx = start + k * stride;
-        let c = idx / chunk;
-        // Exclusive end of this chunk, saturating: the last chunk may end past u64.
-        let chunk_end = (c + 1).saturating_mul(chunk);
+        let (c, origin, chunk_end) = locate(idx);
         let last_k = ((chunk_end - 1 - start) / stride).min(count - 1);
         out.push(DimPiece {
             chunk: c,
-            local_first: idx - c * chunk,
+            local_first: idx - origin,
             n: last_k - k + 1,
             out_first: k,
         });
@@ -202,6 +223,40 @@ mod tests {
             let want: Vec<(u64, u64)> = (0..count).map(|k| (k, start + k * stride)).collect();
             assert_eq!(got, want, "start {start} count {count} stride {stride} chunk {chunk}");
         }
+    }
+
+    #[test]
+    fn rectilinear_pieces_cover_the_selection_exactly() {
+        // Edges 3, 1, 4, 2 (bounds 0, 3, 4, 8, 10).
+        let g = RectDim::Bounds(vec![0, 3, 4, 8, 10]);
+        let bounds = [0u64, 3, 4, 8, 10];
+        for &(start, count, stride) in &[
+            (0u64, 10u64, 1u64),
+            (1, 4, 3),
+            (2, 3, 4),
+            (3, 1, 1),
+            (0, 5, 2),
+            (9, 1, 1),
+        ] {
+            let ps = dim_pieces_by(start, count, stride, |x| g.locate(x));
+            let mut got = vec![];
+            for p in &ps {
+                let (o, e) = (
+                    bounds[p.chunk as usize],
+                    bounds[p.chunk as usize + 1] - bounds[p.chunk as usize],
+                );
+                for j in 0..p.n {
+                    assert!(p.local_first + j * stride < e);
+                    got.push((p.out_first + j, o + p.local_first + j * stride));
+                }
+            }
+            let want: Vec<(u64, u64)> = (0..count).map(|k| (k, start + k * stride)).collect();
+            assert_eq!(got, want, "start {start} count {count} stride {stride}");
+        }
+        assert_eq!(g.count(10), 4);
+        assert_eq!(g.count(8), 3);
+        assert_eq!(g.count(9), 4);
+        assert_eq!(g.chunk(2), (4, 4));
     }
 
     #[test]

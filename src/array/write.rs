@@ -148,7 +148,7 @@ impl Array {
     fn write_input(&self, w: Input) -> Result<()> {
         let meta = w.meta;
         let sel = w.sel;
-        let tasks = sel.chunk_tasks(&meta.chunk_shape);
+        let tasks = sel.grid_tasks(meta);
         let run = |t: &ChunkTask| self.write_chunk(&w, t);
         if tasks.len() <= 1 {
             tasks.iter().try_for_each(run)
@@ -168,13 +168,26 @@ impl Array {
             Some(sh) => {
                 let update = ShardUpdate::new(w, sh, t, &key)?;
                 if update.needs_old() {
-                    self.read_modify_write(w, &key, |old| update.finish(old.as_deref()))
+                    self.read_modify_write(w, &key, &t.coords, |old| update.finish(old.as_deref()))
                 } else {
                     self.store_chunk(&key, update.finish(None)?)
                 }
             }
             None if covers_chunk(w.meta, t) => self.store_chunk(&key, self.encode_chunk(w, t, &key, true, None)?),
-            None => self.read_modify_write(w, &key, |old| self.encode_chunk(w, t, &key, false, old)),
+            None => self.read_modify_write(w, &key, &t.coords, |old| self.encode_chunk(w, t, &key, false, old)),
+        }
+    }
+
+    /// A stored chunk (or shard) at `coords` that reads as all fill value.
+    fn empty_chunk_at(&self, meta: &ArrayMetadata, coords: &[u64]) -> Result<Vec<u8>> {
+        let shape = meta.chunk_shape_at(coords);
+        match self.chain.sharding() {
+            Some(sh) => sh.empty_shard(&shape),
+            None => {
+                let fill = meta.fill_value.as_bytes();
+                let n = shape.iter().product::<u64>() as usize;
+                self.chain.encode(fill.repeat(n), &shape)
+            }
         }
     }
 
@@ -199,6 +212,7 @@ impl Array {
         &self,
         w: &Input,
         key: &str,
+        coords: &[u64],
         mut update: impl FnMut(Option<Vec<u8>>) -> Result<Option<Vec<u8>>>,
     ) -> Result<()> {
         let _guard = lock_chunk(self.store.id(), key);
@@ -207,7 +221,7 @@ impl Array {
                 let existed = stored.is_some();
                 Ok(match update(stored.map(<[u8]>::to_vec))? {
                     Some(new) => Update::Put(new),
-                    None if existed => Update::Put(self.empty_chunk(w.meta)?),
+                    None if existed => Update::Put(self.empty_chunk_at(w.meta, coords)?),
                     None => Update::Keep,
                 })
             })
@@ -217,18 +231,6 @@ impl Array {
         let old = self.store.get(key)?;
         let new = update(old)?;
         self.put(key, new)
-    }
-
-    /// A stored chunk (or shard) that reads as all fill value.
-    fn empty_chunk(&self, meta: &ArrayMetadata) -> Result<Vec<u8>> {
-        match self.chain.sharding() {
-            Some(sh) => sh.empty_shard(&meta.chunk_shape),
-            None => {
-                let fill = meta.fill_value.as_bytes();
-                let n = meta.chunk_shape.iter().product::<u64>() as usize;
-                self.chain.encode(fill.repeat(n), &meta.chunk_shape)
-            }
-        }
     }
 
     /// Store a chunk's new value made from the input alone (None: delete
@@ -258,11 +260,11 @@ impl Array {
         covers: bool,
         old: Option<Vec<u8>>,
     ) -> Result<Option<Vec<u8>>> {
-        let shape = &w.meta.chunk_shape;
+        let shape: &[u64] = &w.meta.chunk_shape_at(&t.coords);
         let vlen = w.meta.dtype.is_vlen();
         // The chunk's part inside the array: formats that store edge chunks
         // clipped (N5) encode only that.
-        let valid = valid_extent(w.meta, t);
+        let valid = valid_extent(w.meta, t, shape);
         // The whole chunk as one run of the caller's buffer, same type (a
         // chunk-by-chunk copy): encode it from there, no chunk buffer.
         if let Some(run) = whole_run(w.meta, t, w.sel, w.mem_type, w.input).filter(|_| !vlen) {
@@ -275,7 +277,7 @@ impl Array {
         // gather into a reused buffer.
         let overwrites_all = t.pieces.iter().zip(shape).all(|(p, &c)| p.n == c);
         if overwrites_all && self.chain.encodes_borrowed() && !vlen {
-            let len = w.meta.chunk_bytes();
+            let len = shape.iter().product::<u64>() as usize * w.meta.dtype.size();
             return w.with_scratch(len, key, |buf| {
                 gather(w.input, w.mem_type, w.sel, &t.pieces, buf, w.meta.dtype, shape)?;
                 if w.leaves_out(buf) {
@@ -295,21 +297,19 @@ impl Array {
 }
 
 /// Per dimension, how many elements of task `t`'s chunk lie inside the array.
-fn valid_extent(meta: &ArrayMetadata, t: &ChunkTask) -> Vec<u64> {
-    (0..meta.chunk_shape.len())
-        .map(|d| {
-            let c = meta.chunk_shape[d];
-            c.min(meta.shape[d].saturating_sub(t.coords[d] * c))
-        })
+fn valid_extent(meta: &ArrayMetadata, t: &ChunkTask, shape: &[u64]) -> Vec<u64> {
+    (0..shape.len())
+        .map(|d| shape[d].min(meta.shape[d].saturating_sub(meta.chunk_origin(d, t.coords[d]))))
         .collect()
 }
 
 /// Whether task `t` reaches every in-bounds element of its chunk (no old
 /// contents needed).
 fn covers_chunk(meta: &ArrayMetadata, t: &ChunkTask) -> bool {
+    let shape = meta.chunk_shape_at(&t.coords);
     t.pieces.iter().enumerate().all(|(d, p)| {
-        let c = meta.chunk_shape[d];
-        p.n == c.min(meta.shape[d] - p.chunk * c)
+        let c = shape[d];
+        p.n == c.min(meta.shape[d] - meta.chunk_origin(d, p.chunk))
     })
 }
 
@@ -323,6 +323,8 @@ struct ShardUpdate<'a> {
     sh: &'a ShardingCodec,
     key: &'a str,
     grid: Vec<u64>,
+    /// This shard's shape (rectilinear grids: its own).
+    shape: Vec<u64>,
     /// Encoded covered inner chunks by position (None: all fill, left out).
     covered: Vec<(usize, Option<Vec<u8>>)>,
     /// Inner chunk tasks that need the inner chunk's old contents.
@@ -334,10 +336,11 @@ struct ShardUpdate<'a> {
 impl<'a> ShardUpdate<'a> {
     fn new(w: &'a Input<'a>, sh: &'a ShardingCodec, t: &ChunkTask, key: &'a str) -> Result<Self> {
         let meta = w.meta;
-        let grid = sh.grid(&meta.chunk_shape);
+        let shape = meta.chunk_shape_at(&t.coords).into_owned();
+        let grid = sh.grid(&shape);
         // In-bounds extent of inner chunk `c` along dimension `d`.
         let extent = |d: usize, c: u64| {
-            let origin = t.coords[d] * meta.chunk_shape[d] + c * sh.inner_shape[d];
+            let origin = meta.chunk_origin(d, t.coords[d]) + c * sh.inner_shape[d];
             sh.inner_shape[d].min(meta.shape[d].saturating_sub(origin))
         };
         let (covered, partial): (Vec<ChunkTask>, Vec<ChunkTask>) = t
@@ -359,6 +362,7 @@ impl<'a> ShardUpdate<'a> {
             sh,
             key,
             grid,
+            shape,
             covered: vec![],
             partial,
             whole,
@@ -396,7 +400,7 @@ impl<'a> ShardUpdate<'a> {
     /// The new shard from the stored one (None: not stored); None: no inner
     /// chunk left, the shard is deleted.
     fn finish(&self, old: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
-        let shape = &self.w.meta.chunk_shape;
+        let shape = &self.shape;
         let n_inner = self.grid.iter().product::<u64>() as usize;
         let old_index = match old {
             Some(b) => self.sh.parse_shard(b, shape, self.key)?,
@@ -432,13 +436,14 @@ fn whole_run<'a>(
     if mem_type != meta.dtype || mem_type == DataType::Bool {
         return None;
     }
-    if !t.pieces.iter().zip(&meta.chunk_shape).all(|(p, &c)| p.n == c) {
+    let shape = meta.chunk_shape_at(&t.coords);
+    if !t.pieces.iter().zip(shape.iter()).all(|(p, &c)| p.n == c) {
         return None;
     }
-    let n = meta.chunk_shape.iter().product::<u64>() as usize;
+    let n = shape.iter().product::<u64>() as usize;
     let mut found = None;
     let mut runs = 0;
-    for_each_run(&meta.chunk_shape, &t.pieces, sel, |c, o, len| {
+    for_each_run(&shape, &t.pieces, sel, |c, o, len| {
         runs += 1;
         if c == 0 && len == n {
             found = Some(o);

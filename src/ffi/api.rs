@@ -383,14 +383,22 @@ pub unsafe extern "C" fn zarr_array_shape(array: i64, shape: *mut u64) -> c_int 
     })
 }
 
-/// Chunk shape (ndim values).
+/// Chunk shape (ndim values). An array with a `rectilinear` chunk grid
+/// (chunks of unequal sizes) has no one chunk shape: ZARR_EUNSUPPORTED,
+/// nothing written; read its chunk edges with zarr_array_chunk_shapes_json.
 ///
 /// # Safety
 /// `chunk_shape` is valid for writing ndim values (may be NULL for a 0-d array).
 #[no_mangle]
 pub unsafe extern "C" fn zarr_array_chunk_shape(array: i64, chunk_shape: *mut u64) -> c_int {
     guard(|| {
-        let s = handles::array(array)?.chunk_shape();
+        let a = handles::array(array)?;
+        if a.metadata().chunk_shapes_json().is_some() {
+            return Err(Error::Unsupported(
+                "a rectilinear chunk grid has no single chunk shape: use zarr_array_chunk_shapes_json".into(),
+            ));
+        }
+        let s = a.chunk_shape();
         if !s.is_empty() {
             non_null(chunk_shape, "chunk_shape")?;
             // SAFETY: caller promises ndim values.
@@ -882,6 +890,32 @@ pub unsafe extern "C" fn zarr_array_dimension_names(
         let text = serde_json::json!(a.dimension_names()).to_string();
         // SAFETY: caller guarantees.
         unsafe { write_text(&text, buf, buf_len, needed) }
+    })
+}
+
+/// The chunk grid's edges as a JSON list, one entry per dimension, in the
+/// form of the `rectilinear` grid's `chunk_shapes` (zarr-extensions): a bare
+/// integer for chunks of that size repeated along the dimension (every
+/// dimension of a regular grid), else a list of edge lengths where `[size,
+/// count]` stands for `count` edges of `size`. snprintf-style as
+/// zarr_attrs_get.
+///
+/// # Safety
+/// `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+#[no_mangle]
+pub unsafe extern "C" fn zarr_array_chunk_shapes_json(
+    array: i64,
+    buf: *mut c_char,
+    buf_len: usize,
+    needed: *mut usize,
+) -> c_int {
+    guard(|| {
+        let m = handles::array(array)?.metadata();
+        let v = m
+            .chunk_shapes_json()
+            .unwrap_or_else(|| serde_json::json!(m.chunk_shape));
+        // SAFETY: caller guarantees.
+        unsafe { write_text(&v.to_string(), buf, buf_len, needed) }
     })
 }
 

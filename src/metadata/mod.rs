@@ -110,12 +110,173 @@ pub enum CodecMetadata {
     N5(Value),
 }
 
+/// One dimension of a `rectilinear` chunk grid (zarr-extensions
+/// `chunk-grids/rectilinear`, written by zarr-python 3.2+ and zarrs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RectDim {
+    /// A bare integer: chunks of this size, repeated to cover any extent.
+    Step(u64),
+    /// Explicit edge lengths, kept as their bounds `[0, e0, e0 + e1, ...]`
+    /// (one more than the edges) so a coordinate finds its chunk by binary search.
+    Bounds(Vec<u64>),
+}
+
+impl RectDim {
+    /// The chunk holding coordinate `x`, its origin and its (exclusive,
+    /// saturating) end.
+    #[inline]
+    pub fn locate(&self, x: u64) -> (u64, u64, u64) {
+        match self {
+            RectDim::Step(s) => {
+                let c = x / s;
+                (c, c * s, (c + 1).saturating_mul(*s))
+            }
+            RectDim::Bounds(b) => {
+                // Past the last edge (never inside the array): one chunk to the end.
+                let i = b.partition_point(|&e| e <= x);
+                if i >= b.len() {
+                    return (b.len() as u64 - 1, b[b.len() - 1], u64::MAX);
+                }
+                let c = i - 1;
+                (c as u64, b[c], b[c + 1])
+            }
+        }
+    }
+
+    /// Origin and extent of chunk `c`.
+    pub fn chunk(&self, c: u64) -> (u64, u64) {
+        match self {
+            RectDim::Step(s) => (c.saturating_mul(*s), *s),
+            RectDim::Bounds(b) => match (b.get(c as usize), b.get(c as usize + 1)) {
+                (Some(&o), Some(&e)) => (o, e - o),
+                _ => (b[b.len() - 1], 0),
+            },
+        }
+    }
+
+    /// Number of chunks covering `extent`.
+    pub fn count(&self, extent: u64) -> u64 {
+        match self {
+            RectDim::Step(s) => extent.div_ceil(*s),
+            RectDim::Bounds(b) => b.partition_point(|&e| e < extent) as u64,
+        }
+    }
+
+    fn edges(&self) -> Option<Vec<u64>> {
+        match self {
+            RectDim::Step(_) => None,
+            RectDim::Bounds(b) => Some(b.windows(2).map(|w| w[1] - w[0]).collect()),
+        }
+    }
+
+    /// The document's form: a bare integer, or the edges run-length encoded
+    /// where that is shorter (as zarr-python writes them).
+    fn to_json(&self) -> Value {
+        let Some(edges) = self.edges() else {
+            let RectDim::Step(s) = self else { unreachable!() };
+            return json!(s);
+        };
+        let mut runs: Vec<(u64, u64)> = vec![];
+        for e in &edges {
+            match runs.last_mut() {
+                Some((v, n)) if v == e => *n += 1,
+                _ => runs.push((*e, 1)),
+            }
+        }
+        if runs.len() < edges.len() {
+            Value::Array(
+                runs.into_iter()
+                    .map(|(v, n)| if n == 1 { json!(v) } else { json!([v, n]) })
+                    .collect(),
+            )
+        } else {
+            json!(edges)
+        }
+    }
+}
+
+/// How an array is cut into chunks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkGrid {
+    /// Every chunk of `ArrayMetadata::chunk_shape`.
+    Regular,
+    /// Per dimension its own chunk edges; `ArrayMetadata::chunk_shape`
+    /// then holds the largest chunk per dimension (for buffer sizing).
+    Rectilinear(Vec<RectDim>),
+}
+
+fn parse_rectilinear(cfg: Option<&Value>, ndim: usize) -> Result<Vec<RectDim>> {
+    let cfg = cfg
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::Metadata("rectilinear chunk grid has no configuration".into()))?;
+    match cfg.get("kind").and_then(Value::as_str) {
+        Some("inline") => {}
+        Some(k) => return Err(Error::Unsupported(format!("rectilinear chunk grid kind \"{k}\""))),
+        None => return Err(Error::Metadata("rectilinear chunk grid has no kind".into())),
+    }
+    let dims = cfg
+        .get("chunk_shapes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Metadata("rectilinear chunk_shapes must be a list".into()))?;
+    if dims.len() != ndim {
+        return Err(Error::Metadata(format!(
+            "shape has {ndim} dimensions but rectilinear chunk_shapes has {}",
+            dims.len()
+        )));
+    }
+    let positive = |v: &Value, d: usize| -> Result<u64> {
+        v.as_u64()
+            .filter(|&x| x > 0 && x <= i64::MAX as u64)
+            .ok_or_else(|| Error::Metadata(format!("rectilinear chunk_shapes[{d}]: {v} is not a positive integer")))
+    };
+    dims.iter()
+        .enumerate()
+        .map(|(d, v)| match v {
+            Value::Array(items) => {
+                let mut bounds = vec![0u64];
+                for it in items {
+                    let (size, n) = match it {
+                        Value::Array(pair) if pair.len() == 2 => (positive(&pair[0], d)?, positive(&pair[1], d)?),
+                        Value::Array(_) => {
+                            return Err(Error::Metadata(format!(
+                                "rectilinear chunk_shapes[{d}]: {it} is not an integer or [size, count]"
+                            )))
+                        }
+                        _ => (positive(it, d)?, 1),
+                    };
+                    // A run-length entry may not blow up memory: one bound per chunk.
+                    if n > (1 << 24) || bounds.len() as u64 + n > (1 << 24) {
+                        return Err(Error::Unsupported(format!(
+                            "rectilinear chunk_shapes[{d}] has more than 2^24 chunks"
+                        )));
+                    }
+                    for _ in 0..n {
+                        let next = bounds[bounds.len() - 1]
+                            .checked_add(size)
+                            .filter(|&x| x <= i64::MAX as u64)
+                            .ok_or_else(|| Error::Metadata(format!("rectilinear chunk_shapes[{d}] overflows")))?;
+                        bounds.push(next);
+                    }
+                }
+                if bounds.len() < 2 {
+                    return Err(Error::Metadata(format!("rectilinear chunk_shapes[{d}] is empty")));
+                }
+                Ok(RectDim::Bounds(bounds))
+            }
+            _ => Ok(RectDim::Step(positive(v, d)?)),
+        })
+        .collect()
+}
+
 /// Everything the engine needs to know about one array.
 #[derive(Debug, Clone)]
 pub struct ArrayMetadata {
     pub format: ZarrFormat,
     pub shape: Vec<u64>,
+    /// The regular grid's chunk shape; for a rectilinear grid the largest
+    /// chunk per dimension (per-chunk shapes: [`ArrayMetadata::chunk_shape_at`]).
     pub chunk_shape: Vec<u64>,
+    pub grid: ChunkGrid,
     pub dtype: DataType,
     pub fill_value: FillValue,
     pub key_encoding: ChunkKeyEncoding,
@@ -154,6 +315,16 @@ fn nczarr_dimension_names(
         .filter(|r| r.len() == ndim)?;
     refs.iter()
         .map(|r| r.as_str().map(|p| Some(p.rsplit('/').next().unwrap_or(p).to_owned())))
+        .collect()
+}
+
+/// The largest chunk per dimension of a rectilinear grid.
+fn rect_max(dims: &[RectDim]) -> Vec<u64> {
+    dims.iter()
+        .map(|g| match g {
+            RectDim::Step(s) => *s,
+            RectDim::Bounds(b) => b.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(1),
+        })
         .collect()
 }
 
@@ -222,6 +393,21 @@ impl ArrayMetadata {
         if self.chunk_shape.contains(&0) {
             return Err(Error::Metadata("chunk shape has a zero extent".into()));
         }
+        if let ChunkGrid::Rectilinear(dims) = &self.grid {
+            if self.format != ZarrFormat::V3 {
+                return Err(Error::Internal("rectilinear grid outside Zarr v3".into()));
+            }
+            for (d, (g, &n)) in dims.iter().zip(&self.shape).enumerate() {
+                if let RectDim::Bounds(b) = g {
+                    if b[b.len() - 1] < n {
+                        return Err(Error::Metadata(format!(
+                            "rectilinear chunk edges of dimension {d} sum to {} but the extent is {n}",
+                            b[b.len() - 1]
+                        )));
+                    }
+                }
+            }
+        }
         let elems = self
             .chunk_shape
             .iter()
@@ -240,6 +426,88 @@ impl ArrayMetadata {
             | (CodecMetadata::V2 { .. }, ZarrFormat::V2)
             | (CodecMetadata::N5(_), ZarrFormat::N5) => Ok(()),
             _ => Err(Error::Internal("codec metadata of another format".into())),
+        }
+    }
+
+    /// The shape of chunk `coords` (borrowed for a regular grid: no cost there).
+    #[inline]
+    pub fn chunk_shape_at(&self, coords: &[u64]) -> std::borrow::Cow<'_, [u64]> {
+        match &self.grid {
+            ChunkGrid::Regular => std::borrow::Cow::Borrowed(&self.chunk_shape),
+            ChunkGrid::Rectilinear(dims) => dims.iter().zip(coords).map(|(g, &c)| g.chunk(c).1).collect(),
+        }
+    }
+
+    /// Origin of chunk `c` along dimension `d`.
+    #[inline]
+    pub fn chunk_origin(&self, d: usize, c: u64) -> u64 {
+        match &self.grid {
+            ChunkGrid::Regular => c.saturating_mul(self.chunk_shape[d]),
+            ChunkGrid::Rectilinear(dims) => dims[d].chunk(c).0,
+        }
+    }
+
+    /// Exclusive end of the chunk holding coordinate `x` along dimension `d`.
+    pub fn chunk_end(&self, d: usize, x: u64) -> u64 {
+        match &self.grid {
+            ChunkGrid::Regular => (x / self.chunk_shape[d] + 1).saturating_mul(self.chunk_shape[d]),
+            ChunkGrid::Rectilinear(dims) => dims[d].locate(x).2,
+        }
+    }
+
+    /// Number of chunks along each dimension covering the shape.
+    pub fn grid_shape(&self) -> Vec<u64> {
+        match &self.grid {
+            ChunkGrid::Regular => self
+                .shape
+                .iter()
+                .zip(&self.chunk_shape)
+                .map(|(n, c)| n.div_ceil(*c))
+                .collect(),
+            ChunkGrid::Rectilinear(dims) => dims.iter().zip(&self.shape).map(|(g, &n)| g.count(n)).collect(),
+        }
+    }
+
+    /// The grid after a resize to `new_shape`, as zarr-python 3.4 does it
+    /// (the extension leaves it open): a dimension of explicit edges that no
+    /// longer covers its extent gets one more chunk reaching exactly the new
+    /// extent; a shrink keeps the edges (trailing edges past the extent are
+    /// allowed), so growing back reuses them.
+    pub fn grid_for_shape(&self, new_shape: &[u64]) -> ChunkGrid {
+        match &self.grid {
+            ChunkGrid::Regular => ChunkGrid::Regular,
+            ChunkGrid::Rectilinear(dims) => ChunkGrid::Rectilinear(
+                dims.iter()
+                    .zip(new_shape)
+                    .map(|(g, &n)| match g {
+                        RectDim::Bounds(b) if b[b.len() - 1] < n => {
+                            let mut b = b.clone();
+                            b.push(n);
+                            RectDim::Bounds(b)
+                        }
+                        g => g.clone(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Set the shape, growing a rectilinear grid to cover it; the largest
+    /// chunk per dimension follows.
+    pub fn set_shape(&mut self, new_shape: &[u64]) {
+        self.grid = self.grid_for_shape(new_shape);
+        self.shape = new_shape.to_vec();
+        if let ChunkGrid::Rectilinear(dims) = &self.grid {
+            self.chunk_shape = rect_max(dims);
+        }
+    }
+
+    /// The per-dimension chunk edges as the document writes them (a bare
+    /// integer for a regular step), or None for a regular grid.
+    pub fn chunk_shapes_json(&self) -> Option<Value> {
+        match &self.grid {
+            ChunkGrid::Regular => None,
+            ChunkGrid::Rectilinear(dims) => Some(Value::Array(dims.iter().map(RectDim::to_json).collect())),
         }
     }
 
@@ -265,15 +533,21 @@ impl ArrayMetadata {
             .get("chunk_grid")
             .and_then(Value::as_object)
             .ok_or_else(|| Error::Metadata("chunk_grid is missing".into()))?;
-        match grid.get("name").and_then(Value::as_str) {
-            Some("regular") => {}
+        let (chunk_shape, grid) = match grid.get("name").and_then(Value::as_str) {
+            Some("regular") => (
+                u64_list(
+                    grid.get("configuration").and_then(|c| c.get("chunk_shape")),
+                    "chunk_grid.configuration.chunk_shape",
+                )?,
+                ChunkGrid::Regular,
+            ),
+            Some("rectilinear") => {
+                let dims = parse_rectilinear(grid.get("configuration"), shape.len())?;
+                (rect_max(&dims), ChunkGrid::Rectilinear(dims))
+            }
             Some(other) => return Err(Error::Unsupported(format!("chunk grid \"{other}\""))),
             None => return Err(Error::Metadata("chunk_grid has no name".into())),
-        }
-        let chunk_shape = u64_list(
-            grid.get("configuration").and_then(|c| c.get("chunk_shape")),
-            "chunk_grid.configuration.chunk_shape",
-        )?;
+        };
         let kenc = doc
             .get("chunk_key_encoding")
             .and_then(Value::as_object)
@@ -362,6 +636,7 @@ impl ArrayMetadata {
             format: ZarrFormat::V3,
             shape,
             chunk_shape,
+            grid,
             dtype,
             fill_value,
             key_encoding,
@@ -477,6 +752,7 @@ impl ArrayMetadata {
             format: ZarrFormat::V2,
             shape,
             chunk_shape,
+            grid: ChunkGrid::Regular,
             dtype,
             fill_value,
             key_encoding: ChunkKeyEncoding::V2 { separator },
@@ -500,10 +776,11 @@ impl ArrayMetadata {
         let mut doc = Map::new();
         doc.insert("shape".into(), json!(self.shape));
         doc.insert("data_type".into(), self.dtype.v3_json());
-        doc.insert(
-            "chunk_grid".into(),
-            json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),
-        );
+        let grid = match self.chunk_shapes_json() {
+            None => json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),
+            Some(shapes) => json!({"name": "rectilinear", "configuration": {"kind": "inline", "chunk_shapes": shapes}}),
+        };
+        doc.insert("chunk_grid".into(), grid);
         doc.insert(
             "chunk_key_encoding".into(),
             json!({"name": kname, "configuration": {"separator": sep.to_string()}}),

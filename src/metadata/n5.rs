@@ -131,6 +131,7 @@ fn parse(doc: &Map<String, Value>) -> Result<ArrayMetadata> {
         format: ZarrFormat::N5,
         shape,
         chunk_shape,
+        grid: super::ChunkGrid::Regular,
         dtype,
         fill_value: FillValue::zero(dtype),
         key_encoding: ChunkKeyEncoding::N5,
