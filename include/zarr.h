@@ -405,7 +405,9 @@ int zarr_array_ndim(int64_t array, int *ndim);
 int zarr_array_shape(int64_t array, uint64_t *shape);
 
 /**
- * Chunk shape (ndim values).
+ * Chunk shape (ndim values). An array with a `rectilinear` chunk grid
+ * (chunks of unequal sizes) has no one chunk shape: ZARR_EUNSUPPORTED,
+ * nothing written; read its chunk edges with zarr_array_chunk_shapes_json.
  *
  * # Safety
  * `chunk_shape` is valid for writing ndim values (may be NULL for a 0-d array).
@@ -650,6 +652,19 @@ int zarr_rename(int64_t parent, const char *from, const char *to);
  * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
  */
 int zarr_array_dimension_names(int64_t array, char *buf, size_t buf_len, size_t *needed);
+
+/**
+ * The chunk grid's edges as a JSON list, one entry per dimension, in the
+ * form of the `rectilinear` grid's `chunk_shapes` (zarr-extensions): a bare
+ * integer for chunks of that size repeated along the dimension (every
+ * dimension of a regular grid), else a list of edge lengths where `[size,
+ * count]` stands for `count` edges of `size`. snprintf-style as
+ * zarr_attrs_get.
+ *
+ * # Safety
+ * `buf` is valid for `buf_len` bytes; `needed` is NULL or valid for writing.
+ */
+int zarr_array_chunk_shapes_json(int64_t array, char *buf, size_t buf_len, size_t *needed);
 
 /**
  * Set the dimension names from a JSON list of ndim strings (v3 also allows
