@@ -187,6 +187,7 @@ _SIGNATURES = {
     "zarr_delete": (c_int, [c_int64, c_char_p]),
     "zarr_rename": (c_int, [c_int64, c_char_p, c_char_p]),
     "zarr_array_dimension_names": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
+    "zarr_array_chunk_shapes_json": (c_int, [c_int64, POINTER(c_char), c_size_t, _sizep]),
     "zarr_array_set_dimension_names": (c_int, [c_int64, c_char_p]),
     "zarr_array_resize": (c_int, [c_int64, _u64p]),
     "zarr_array_append": (c_int, [c_int64, c_int, c_uint64, c_int, c_void_p, c_size_t]),
