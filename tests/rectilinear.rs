@@ -175,3 +175,19 @@ fn bad_documents_are_refused() {
     let other_kind = doc("[3]", "[[3]]", BYTES).replace("inline", "external");
     assert!(root.create_array_json("z", &other_kind).is_err());
 }
+
+#[test]
+fn all_fill_chunks_are_not_stored() {
+    let (store, a) = make("[6]", "[[1, 5]]", BYTES);
+    a.write(&Selection::all(&[6]), DataType::Int32, &i32s(&[4, 4, 4, 4, 4, 4]))
+        .unwrap();
+    assert!(store.get("x/c/1").unwrap().is_some());
+    // The 5-element chunk overwritten with fill in two writes: deleted on the second.
+    let sel = Selection::new(&[6], &[1], &[2], None).unwrap();
+    a.write(&sel, DataType::Int32, &i32s(&[-1, -1])).unwrap();
+    assert!(store.get("x/c/1").unwrap().is_some());
+    let sel = Selection::new(&[6], &[3], &[3], None).unwrap();
+    a.write(&sel, DataType::Int32, &i32s(&[-1, -1, -1])).unwrap();
+    assert!(store.get("x/c/1").unwrap().is_none());
+    assert_eq!(read(&a, &[0], &[6], None), vec![4, -1, -1, -1, -1, -1]);
+}

@@ -232,11 +232,12 @@ mod tests {
         let bounds = [0u64, 3, 4, 8, 10];
         for &(start, count, stride) in &[
             (0u64, 10u64, 1u64),
-            (1, 4, 3),
-            (2, 3, 4),
+            (1, 3, 3),
+            (2, 2, 4),
             (3, 1, 1),
             (0, 5, 2),
             (9, 1, 1),
+            (3, 7, 1),
         ] {
             let ps = dim_pieces_by(start, count, stride, |x| g.locate(x));
             let mut got = vec![];
