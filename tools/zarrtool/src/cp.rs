@@ -320,11 +320,7 @@ fn write_metadata(store: &dyn Store, plan: &[Planned], fmt: ZarrFormat, resume: 
 }
 
 fn grid(m: &ArrayMetadata) -> Vec<u64> {
-    m.shape
-        .iter()
-        .zip(&m.chunk_shape)
-        .map(|(&s, &c)| s.div_ceil(c))
-        .collect()
+    m.grid_shape()
 }
 
 fn grid_len(m: &ArrayMetadata) -> u64 {
@@ -349,10 +345,15 @@ fn copy_block(
     resume: bool,
     dst_store: &dyn Store,
 ) -> R<(u64, bool)> {
-    let start: Vec<u64> = coords.iter().zip(&meta.chunk_shape).map(|(&c, &s)| c * s).collect();
+    let start: Vec<u64> = coords
+        .iter()
+        .enumerate()
+        .map(|(d, &c)| meta.chunk_origin(d, c))
+        .collect();
+    let cs = meta.chunk_shape_at(coords);
     let count: Vec<u64> = start
         .iter()
-        .zip(&meta.chunk_shape)
+        .zip(cs.iter())
         .zip(&meta.shape)
         .map(|((&b, &c), &s)| c.min(s - b))
         .collect();

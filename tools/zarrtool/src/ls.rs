@@ -16,12 +16,7 @@ fn dims(v: &[u64]) -> String {
 /// Every chunk (shard) key of an array, in C order of the grid.
 pub fn chunk_keys(a: &Array) -> Vec<(Vec<u64>, String)> {
     let meta = a.metadata();
-    let grid: Vec<u64> = meta
-        .shape
-        .iter()
-        .zip(&meta.chunk_shape)
-        .map(|(&s, &c)| s.div_ceil(c))
-        .collect();
+    let grid: Vec<u64> = meta.grid_shape();
     let total: u64 = grid.iter().product();
     let mut out = Vec::with_capacity(total.min(1 << 20) as usize);
     let mut idx = vec![0u64; grid.len()];

@@ -23,10 +23,15 @@ pub fn verify(item: &Item, max_bad: usize) -> R<()> {
                     return Ok(None);
                 }
                 // The chunk's region: reading it decodes the whole chunk.
-                let start: Vec<u64> = coords.iter().zip(&meta.chunk_shape).map(|(&c, &s)| c * s).collect();
+                let start: Vec<u64> = coords
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &c)| meta.chunk_origin(d, c))
+                    .collect();
+                let cs = meta.chunk_shape_at(coords);
                 let count: Vec<u64> = start
                     .iter()
-                    .zip(&meta.chunk_shape)
+                    .zip(cs.iter())
                     .zip(&meta.shape)
                     .map(|((&b, &c), &s)| c.min(s - b))
                     .collect();
