@@ -159,7 +159,7 @@ def main():
     v3("v3_bad_fill_value", v3_array(fill_value="lots"), "open", "ZARR_EMETA")
     v3("v3_bad_zstd_level", v3_array(codecs=CRC[:1] + [{"name": "zstd", "configuration": {"level": "max"}}]), "open", "ZARR_EMETA")
     doc = v3_array()
-    doc["chunk_grid"] = {"name": "rectilinear", "configuration": {}}
+    doc["chunk_grid"] = {"name": "frobnicate", "configuration": {}}
     v3("v3_unknown_chunk_grid", doc, "open", "ZARR_EUNSUPPORTED")
     doc = v3_array()
     doc["chunk_key_encoding"] = {"name": "default", "configuration": {"separator": "\\"}}
